@@ -1,0 +1,61 @@
+package io.switchboard.common.codec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.common.model.EventValidator;
+import io.switchboard.common.model.Node;
+import io.switchboard.common.model.TraceItem;
+import io.switchboard.common.model.ValidationException;
+import io.switchboard.common.model.Violation;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns wire JSON into validated model records for one tenant. The tenant always comes from the caller (the
+ * verified token); a {@code tenant} field in the payload is ignored.
+ */
+public final class EventCodec {
+    private final EventValidator validator;
+
+    public EventCodec(EventValidator validator) {
+        this.validator = validator;
+    }
+
+    public EventValidator validator() {
+        return validator;
+    }
+
+    /** Decodes and validates a node; violations name fields under {@code prefix}. */
+    public Node node(JsonNode json, String tenant, String prefix) {
+        requireObject(json, prefix);
+        Node node = Json.bind(json, Node.class, prefix).withTenant(tenant);
+        return withPrefix(prefix, () -> validator.require(node));
+    }
+
+    /** Decodes and validates one trace item; violations name fields under {@code prefix}. */
+    public TraceItem item(JsonNode json, String tenant, String prefix) {
+        requireObject(json, prefix);
+        TraceItem item = Json.bind(json, TraceItem.class, prefix).withTenant(tenant);
+        return withPrefix(prefix, () -> validator.require(item));
+    }
+
+    private static void requireObject(JsonNode json, String prefix) {
+        if (json == null || !json.isObject()) {
+            throw new ValidationException(List.of(new Violation(prefix, "must be an object")));
+        }
+    }
+
+    private static <T> T withPrefix(String prefix, java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (ValidationException e) {
+            if (prefix.isEmpty()) {
+                throw e;
+            }
+            List<Violation> prefixed = new ArrayList<>();
+            for (Violation v : e.violations()) {
+                prefixed.add(new Violation(prefix + "." + v.field(), v.message()));
+            }
+            throw new ValidationException(prefixed);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.switchboard.common.hazelcast;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.switchboard.common.config.HazelcastConfig;
+
+/**
+ * Starts a Hazelcast member or client from {@link HazelcastConfig}: TCP/IP join to a fixed member list (no
+ * multicast, which clouds and CI machines rarely allow), Hazelcast's own shutdown hook off so that services stop
+ * in their own order, phone-home off, logging through SLF4J.
+ */
+public final class HazelcastConnector {
+    private HazelcastConnector() {
+    }
+
+    public static HazelcastInstance start(HazelcastConfig config) {
+        return config.mode() == HazelcastConfig.Mode.MEMBER ? member(config) : client(config);
+    }
+
+    public static HazelcastInstance member(HazelcastConfig config) {
+        Config hz = new Config();
+        hz.setClusterName(config.clusterName());
+        hz.setProperty("hazelcast.logging.type", "slf4j");
+        hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.getNetworkConfig().setPort(config.port()).setPortAutoIncrement(true).setPortCount(20);
+        JoinConfig join = hz.getNetworkConfig().getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(config.members());
+        if (config.members().stream().allMatch(m -> m.startsWith("127.0.0.1") || m.startsWith("localhost"))) {
+            // A loopback-only cluster (standalone, tests) must not bind or advertise other interfaces.
+            hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+            hz.setProperty("hazelcast.socket.bind.any", "false");
+        }
+        return Hazelcast.newHazelcastInstance(hz);
+    }
+
+    public static HazelcastInstance client(HazelcastConfig config) {
+        ClientConfig client = new ClientConfig();
+        client.setClusterName(config.clusterName());
+        client.setProperty("hazelcast.logging.type", "slf4j");
+        client.setProperty("hazelcast.client.shutdownhook.enabled", "false");
+        client.getNetworkConfig().setAddresses(config.members());
+        client.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(-1);
+        return HazelcastClient.newHazelcastClient(client);
+    }
+
+    /** A readiness probe: the instance is running (and, for a client, connected to the cluster). */
+    public static io.switchboard.common.observe.HealthCheck healthCheck(HazelcastInstance hz) {
+        return io.switchboard.common.observe.HealthCheck.store("hazelcast", () -> {
+            if (!hz.getLifecycleService().isRunning()) {
+                return io.vertx.core.Future.failedFuture("the Hazelcast instance is not running");
+            }
+            if (hz instanceof com.hazelcast.client.impl.clientside.HazelcastClientProxy client
+                    && !client.client.getConnectionManager().isAlive()) {
+                return io.vertx.core.Future.failedFuture("not connected to the Hazelcast cluster");
+            }
+            return io.vertx.core.Future.succeededFuture();
+        });
+    }
+}

@@ -1,0 +1,247 @@
+package io.switchboard.common.model;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks nodes and trace items against {@link Limits}. Every violation names the field and the limit, so that a
+ * client author can fix the sender from the error alone.
+ */
+public final class EventValidator {
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
+    private static final Pattern EVENT_ID = Pattern.compile(
+            "[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._:/-]*");
+    private static final Pattern SEMVER = Pattern.compile(
+            "(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?");
+    private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
+    private static final Pattern SPAN_ID = Pattern.compile("[0-9a-f]{16}");
+    /** 2000-01-01T00:00:00Z in microseconds: anything earlier is a unit mistake (seconds or millis). */
+    private static final long EARLIEST_MICROS = 946_684_800_000_000L;
+
+    private final Limits limits;
+    private final Clock clock;
+
+    public EventValidator(Limits limits, Clock clock) {
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    public EventValidator(Limits limits) {
+        this(limits, Clock.systemUTC());
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    public List<Violation> validate(Node node) {
+        Checks c = new Checks();
+        c.pattern("id", node.id(), limits.maxIdLength(), NODE_ID, "letters, digits and . _ : -");
+        c.name("service", node.service(), true);
+        c.semver("version", node.version());
+        c.text("address", node.address(), limits.maxAddressLength(), true);
+        if (node.address() != null && node.address().chars().anyMatch(Character::isWhitespace)) {
+            c.add("address", "must not contain white space");
+        }
+        c.name("environment", node.environment(), true);
+        c.entries("properties", node.properties());
+        return c.violations;
+    }
+
+    public List<Violation> validate(TraceItem item) {
+        Checks c = new Checks();
+        c.eventId(item.id());
+        c.timestamp("timestamp", item.timestamp());
+        c.name("service", item.service(), true);
+        switch (item) {
+            case LogEvent log -> {
+                c.nodeRef("node", log.node());
+                c.name("environment", log.environment(), false);
+                c.required("level", log.level());
+                c.text("category", log.category(), limits.maxNameLength(), false);
+                c.text("message", log.message(), limits.maxMessageLength(), true);
+                c.traceId("traceId", log.traceId(), false);
+                c.spanId("spanId", log.spanId(), false);
+                if (log.spanId() != null && log.traceId() == null) {
+                    c.add("traceId", "is required when spanId is set");
+                }
+                c.entries("attributes", log.attributes());
+            }
+            case Span span -> {
+                c.nodeRef("node", span.node());
+                c.name("environment", span.environment(), false);
+                c.duration("durationMicros", span.durationMicros());
+                c.traceId("traceId", span.traceId(), true);
+                c.spanId("spanId", span.spanId(), true);
+                c.spanId("parentSpanId", span.parentSpanId(), false);
+                c.text("operation", span.operation(), limits.maxNameLength(), true);
+                c.name("peerService", span.peerService(), false);
+                c.entries("attributes", span.attributes());
+            }
+            case CallOutcome outcome -> {
+                c.nodeRef("node", outcome.node());
+                c.name("environment", outcome.environment(), false);
+                c.name("calleeService", outcome.calleeService(), true);
+                c.nodeRef("calleeNode", outcome.calleeNode());
+                c.required("calleeNode", outcome.calleeNode());
+                c.duration("latencyMicros", outcome.latencyMicros());
+                c.traceId("traceId", outcome.traceId(), false);
+            }
+        }
+        return c.violations;
+    }
+
+    /** Throws {@link ValidationException} if the node breaks any rule. */
+    public Node require(Node node) {
+        List<Violation> v = validate(node);
+        if (!v.isEmpty()) {
+            throw new ValidationException(v);
+        }
+        return node;
+    }
+
+    /** Throws {@link ValidationException} if the item breaks any rule. */
+    public <T extends TraceItem> T require(T item) {
+        List<Violation> v = validate(item);
+        if (!v.isEmpty()) {
+            throw new ValidationException(v);
+        }
+        return item;
+    }
+
+    /** Collects violations for one object; each method checks one rule shape. */
+    private final class Checks {
+        final List<Violation> violations = new ArrayList<>();
+
+        void add(String field, String message) {
+            violations.add(new Violation(field, message));
+        }
+
+        void required(String field, Object value) {
+            if (value == null) {
+                add(field, "is required");
+            }
+        }
+
+        boolean text(String field, String value, int max, boolean required) {
+            if (value == null || value.isEmpty()) {
+                if (required) {
+                    add(field, "is required");
+                }
+                return false;
+            }
+            if (value.length() > max) {
+                add(field, "is " + value.length() + " characters long; the limit is " + max);
+                return false;
+            }
+            if (value.chars().anyMatch(ch -> ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r')) {
+                add(field, "must not contain control characters");
+                return false;
+            }
+            return true;
+        }
+
+        void pattern(String field, String value, int max, Pattern pattern, String allowed) {
+            if (text(field, value, max, true) && !pattern.matcher(value).matches()) {
+                add(field, "must be " + allowed + " (1 to " + max + " characters), got '" + value + "'");
+            }
+        }
+
+        void name(String field, String value, boolean required) {
+            if (text(field, value, limits.maxNameLength(), required) && !NAME.matcher(value).matches()) {
+                add(field, "must start with a letter or digit and contain only letters, digits and . _ - (1 to "
+                        + limits.maxNameLength() + " characters), got '" + value + "'");
+            }
+        }
+
+        void nodeRef(String field, String value) {
+            if (text(field, value, limits.maxIdLength(), false) && !NODE_ID.matcher(value).matches()) {
+                add(field, "must be letters, digits and . _ : - (1 to " + limits.maxIdLength()
+                        + " characters), got '" + value + "'");
+            }
+        }
+
+        void eventId(String value) {
+            if (value == null || value.isEmpty()) {
+                add("id", "is required");
+            } else if (!EVENT_ID.matcher(value).matches()) {
+                add("id", "must be a UUID or 32 hex digits, got '" + abbreviate(value) + "'");
+            }
+        }
+
+        void semver(String field, String value) {
+            if (text(field, value, limits.maxVersionLength(), true) && !SEMVER.matcher(value).matches()) {
+                add(field, "must be a semantic version MAJOR.MINOR.PATCH such as 1.4.2, got '" + value + "'");
+            }
+        }
+
+        void traceId(String field, String value, boolean required) {
+            if (value == null) {
+                if (required) {
+                    add(field, "is required");
+                }
+            } else if (!TRACE_ID.matcher(value).matches() || value.chars().allMatch(ch -> ch == '0')) {
+                add(field, "must be 32 lowercase hex digits, not all zero, got '" + abbreviate(value) + "'");
+            }
+        }
+
+        void spanId(String field, String value, boolean required) {
+            if (value == null) {
+                if (required) {
+                    add(field, "is required");
+                }
+            } else if (!SPAN_ID.matcher(value).matches() || value.chars().allMatch(ch -> ch == '0')) {
+                add(field, "must be 16 lowercase hex digits, not all zero, got '" + abbreviate(value) + "'");
+            }
+        }
+
+        void timestamp(String field, long micros) {
+            Instant latest = clock.instant().plus(limits.maxFutureSkew());
+            long latestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, latest);
+            if (micros < EARLIEST_MICROS) {
+                add(field, "must be microseconds since the Unix epoch, after 2000-01-01 (got " + micros
+                        + "; seconds or milliseconds by mistake?)");
+            } else if (micros > latestMicros) {
+                add(field, "is more than " + limits.maxFutureSkew().toSeconds()
+                        + " s ahead of the server's clock");
+            }
+        }
+
+        void duration(String field, long micros) {
+            long max = limits.maxDuration().toNanos() / 1_000;
+            if (micros < 0) {
+                add(field, "must not be negative");
+            } else if (micros > max) {
+                add(field, "is " + micros + " µs; the limit is " + max + " µs (" + limits.maxDuration().toDays()
+                        + " days)");
+            }
+        }
+
+        void entries(String field, Map<String, String> map) {
+            if (map.size() > limits.maxEntries()) {
+                add(field, "has " + map.size() + " entries; the limit is " + limits.maxEntries());
+                return;
+            }
+            for (Map.Entry<String, String> e : map.entrySet()) {
+                String key = e.getKey();
+                if (key.length() > limits.maxKeyLength() || !KEY.matcher(key).matches()) {
+                    add(field, "key '" + abbreviate(key) + "' must be letters, digits and . _ : / - (1 to "
+                            + limits.maxKeyLength() + " characters)");
+                } else {
+                    text(field + "." + key, e.getValue(), limits.maxValueLength(), true);
+                }
+            }
+        }
+
+        private String abbreviate(String s) {
+            return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.switchboard.common.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.common.auth.AuthHandler;
+import io.switchboard.common.auth.Principal;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.ValidationException;
+import io.switchboard.common.model.Violation;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A WebSocket endpoint speaking protocol v1 (docs/protocol.md): authenticates the upgrade request, runs the
+ * open/close handshake, checks every frame's size and shape, and dispatches by {@code type} to the service's
+ * {@link MessageHandler}s. Bad frames get an {@code error} frame and the connection goes on; bad auth is refused
+ * before the upgrade with 401/403, and an expiring token closes the connection with 4001.
+ */
+public final class ProtocolEndpoint implements Handler<RoutingContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(ProtocolEndpoint.class);
+    private static final int MAX_REF_LENGTH = 64;
+
+    private final Vertx vertx;
+    private final String name;
+    private final AuthHandler auth;
+    private final ProtocolLimits limits;
+    private final Map<String, MessageHandler> handlers;
+    private final SessionListener listener;
+
+    /**
+     * @param name     the service name, reported in the {@code open} answer
+     * @param auth     decides who may connect (roles)
+     * @param handlers message handlers by type; {@code open} and {@code close} are handled here
+     */
+    public ProtocolEndpoint(Vertx vertx, String name, AuthHandler auth, ProtocolLimits limits,
+                            Map<String, MessageHandler> handlers, SessionListener listener) {
+        if (handlers.containsKey("open") || handlers.containsKey("close")) {
+            throw new IllegalArgumentException("open and close are handled by the endpoint itself");
+        }
+        this.vertx = vertx;
+        this.name = name;
+        this.auth = auth;
+        this.limits = limits;
+        this.handlers = Map.copyOf(handlers);
+        this.listener = listener;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        ctx.request().pause();
+        auth.authenticate(ctx.request()).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.request().resume();
+                AuthHandler.refuse(ctx, ar.cause());
+                return;
+            }
+            ctx.request().toWebSocket().onComplete(ws -> {
+                if (ws.succeeded()) {
+                    accept(ws.result(), ar.result());
+                } else {
+                    LOG.debug("WebSocket upgrade failed: {}", ws.cause().getMessage());
+                }
+            });
+        });
+    }
+
+    private void accept(ServerWebSocket socket, Principal principal) {
+        Session session = new Session(socket, principal);
+        long openTimer = vertx.setTimer(limits.openTimeout().toMillis(), t -> {
+            if (!session.isOpen()) {
+                session.close(CloseCode.OPEN_TIMEOUT, "no open frame within " + limits.openTimeout().toSeconds() + " s");
+            }
+        });
+        long millisLeft = Duration.between(Instant.now(), principal.expiresAt()).toMillis();
+        long expiryTimer = vertx.setTimer(Math.max(1, millisLeft), t ->
+                session.close(CloseCode.TOKEN_EXPIRED, "the token expired; reconnect with a fresh token"));
+        socket.textMessageHandler(text -> onText(session, text));
+        socket.binaryMessageHandler(buffer -> session.error(ErrorCode.UNSUPPORTED_FRAME,
+                "binary frames are not supported; send JSON text frames", null, null));
+        socket.exceptionHandler(e -> LOG.debug("session {}: {}", session.id(), e.getMessage()));
+        socket.closeHandler(v -> {
+            vertx.cancelTimer(openTimer);
+            vertx.cancelTimer(expiryTimer);
+            if (session.isOpen() || session.closing()) {
+                safely(() -> listener.closed(session, session.clientClosed()), session);
+            }
+        });
+    }
+
+    private void onText(Session session, String text) {
+        if (session.closing()) {
+            return;
+        }
+        // A char is at most 3 UTF-8 bytes; count exactly only when the cheap bound is over the limit.
+        if ((long) text.length() * 3 > limits.maxFrameBytes()
+                && text.getBytes(StandardCharsets.UTF_8).length > limits.maxFrameBytes()) {
+            session.error(ErrorCode.FRAME_TOO_LARGE, "the frame is larger than " + limits.maxFrameBytes()
+                    + " bytes; split it into smaller ones", null, null);
+            return;
+        }
+        JsonNode frame;
+        try {
+            frame = Json.parse(text);
+        } catch (Json.DecodeException e) {
+            session.error(ErrorCode.MALFORMED_FRAME, "the frame " + e.getMessage(), null, null);
+            return;
+        }
+        if (!frame.isObject()) {
+            session.error(ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object with a type", null, null);
+            return;
+        }
+        String ref = frame.path("ref").isTextual() && frame.get("ref").asText().length() <= MAX_REF_LENGTH
+                ? frame.get("ref").asText() : null;
+        JsonNode typeNode = frame.get("type");
+        if (typeNode == null || !typeNode.isTextual()) {
+            session.error(ErrorCode.MISSING_TYPE, "the frame has no string 'type'", "type", ref);
+            return;
+        }
+        String type = typeNode.asText();
+        switch (type) {
+            case "open" -> open(session, frame, ref);
+            case "close" -> {
+                session.markClientClosed();
+                session.close(CloseCode.NORMAL, "closed by the client");
+            }
+            default -> dispatch(session, type, frame, ref);
+        }
+    }
+
+    private void open(Session session, JsonNode frame, String ref) {
+        if (session.isOpen()) {
+            session.error(ErrorCode.ALREADY_OPEN, "the session is already open", null, ref);
+            return;
+        }
+        JsonNode protocol = frame.get("protocol");
+        if (protocol == null || !protocol.canConvertToInt() || !protocol.isIntegralNumber()) {
+            session.error(ErrorCode.INVALID_FIELD, "open needs an integer 'protocol'; this server speaks "
+                    + ProtocolLimits.VERSION, "protocol", ref);
+            return;
+        }
+        if (protocol.asInt() != ProtocolLimits.VERSION) {
+            session.error(ErrorCode.UNSUPPORTED_PROTOCOL, "protocol " + protocol.asInt()
+                    + " is not supported; this server speaks " + ProtocolLimits.VERSION, "protocol", ref);
+            session.close(CloseCode.UNSUPPORTED_PROTOCOL, "unsupported protocol version");
+            return;
+        }
+        session.markOpen();
+        ObjectNode answer = session.frame("open");
+        answer.put("protocol", ProtocolLimits.VERSION);
+        answer.put("service", name);
+        answer.put("session", session.id());
+        answer.put("tenant", session.tenant());
+        answer.put("role", session.principal().role().wireName());
+        answer.put("expiresAt", session.principal().expiresAt().toString());
+        answer.putObject("limits").put("maxFrameBytes", limits.maxFrameBytes());
+        if (ref != null) {
+            answer.put("ref", ref);
+        }
+        session.send(answer);
+        safely(() -> listener.opened(session), session);
+    }
+
+    private void dispatch(Session session, String type, JsonNode frame, String ref) {
+        MessageHandler handler = handlers.get(type);
+        if (handler == null) {
+            session.error(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + abbreviate(type) + "'; this endpoint takes "
+                    + String.join(", ", new java.util.TreeSet<>(handlers.keySet())) + ", close", "type", ref);
+            return;
+        }
+        if (!session.isOpen()) {
+            session.error(ErrorCode.NOT_OPEN, "send {\"type\":\"open\",\"protocol\":1} before '" + type + "'", null, ref);
+            return;
+        }
+        try {
+            handler.handle(session, frame);
+        } catch (ValidationException e) {
+            Violation first = e.violations().getFirst();
+            session.error(ErrorCode.INVALID_FIELD, e.getMessage(), first.field(), ref);
+        } catch (ProtocolException e) {
+            session.error(e.code(), e.getMessage(), e.field(), ref);
+        } catch (RuntimeException e) {
+            LOG.error("session {}: handler for '{}' failed", session.id(), type, e);
+            session.error(ErrorCode.INTERNAL, "the server failed to handle '" + type + "'; it has been logged", null, ref);
+        }
+    }
+
+    private static void safely(Runnable action, Session session) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.error("session {}: listener failed", session.id(), e);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+}

@@ -1,0 +1,113 @@
+package io.switchboard.common.protocol;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.common.auth.Principal;
+import io.switchboard.common.codec.Json;
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One authenticated WebSocket connection speaking protocol v1. All methods run on the connection's event loop.
+ * Services keep their per-connection state in {@link #attributes()}.
+ */
+public final class Session {
+    private final String id = UUID.randomUUID().toString();
+    private final ServerWebSocket socket;
+    private final Principal principal;
+    private final Map<String, Object> attributes = new ConcurrentHashMap<>();
+    private boolean open;
+    private boolean closing;
+    private boolean clientClosed;
+
+    Session(ServerWebSocket socket, Principal principal) {
+        this.socket = socket;
+        this.principal = principal;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    /** Shortcut for {@code principal().tenant()}: the scope of everything this session reads and writes. */
+    public String tenant() {
+        return principal.tenant();
+    }
+
+    public Map<String, Object> attributes() {
+        return attributes;
+    }
+
+    public boolean isOpen() {
+        return open && !closing;
+    }
+
+    /** True when the socket's outbound buffer is over its high-water mark; callers should back off or drop. */
+    public boolean writeQueueFull() {
+        return socket.writeQueueFull();
+    }
+
+    public Future<Void> send(ObjectNode frame) {
+        if (closing) {
+            return Future.failedFuture("session " + id + " is closing");
+        }
+        return socket.writeTextMessage(Json.write(frame));
+    }
+
+    public ObjectNode frame(String type) {
+        ObjectNode frame = Json.MAPPER.createObjectNode();
+        frame.put("type", type);
+        return frame;
+    }
+
+    /** Sends an {@code error} frame; {@code field} and {@code ref} may be null. */
+    public void error(String code, String message, String field, String ref) {
+        ObjectNode frame = frame("error");
+        frame.put("code", code);
+        frame.put("message", message);
+        if (field != null) {
+            frame.put("field", field);
+        }
+        if (ref != null) {
+            frame.put("ref", ref);
+        }
+        send(frame);
+    }
+
+    /** Sends a {@code close} frame with the code and reason, then closes the socket with the same. */
+    public void close(short code, String reason) {
+        if (closing) {
+            return;
+        }
+        ObjectNode frame = frame("close");
+        frame.put("code", code);
+        frame.put("reason", reason);
+        send(frame);
+        closing = true;
+        // WebSocket close reasons are limited to 123 bytes.
+        String shortReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
+        socket.close(code, shortReason);
+    }
+
+    void markOpen() {
+        open = true;
+    }
+
+    void markClientClosed() {
+        clientClosed = true;
+    }
+
+    boolean clientClosed() {
+        return clientClosed;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+}

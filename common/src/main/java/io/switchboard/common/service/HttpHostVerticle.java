@@ -1,0 +1,92 @@
+package io.switchboard.common.service;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.switchboard.common.config.HttpConfig;
+import io.switchboard.common.observe.HealthCheck;
+import io.switchboard.common.observe.HealthEndpoints;
+import io.switchboard.common.protocol.ProtocolLimits;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one or more {@link SwitchboardService}s on one HTTP port with /health, /ready and /metrics: a single
+ * service in its own process, or all four in standalone mode.
+ */
+public final class HttpHostVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpHostVerticle.class);
+
+    private final HttpConfig http;
+    private final ProtocolLimits wsLimits;
+    private final List<SwitchboardService> services;
+    private final List<HealthCheck> extraChecks;
+    private final PrometheusMeterRegistry registry;
+    private HttpServer server;
+
+    /**
+     * @param extraChecks stores the host itself owns (standalone's embedded stores), listed before the services'
+     */
+    public HttpHostVerticle(HttpConfig http, ProtocolLimits wsLimits, List<SwitchboardService> services,
+                            List<HealthCheck> extraChecks, PrometheusMeterRegistry registry) {
+        this.http = http;
+        this.wsLimits = wsLimits;
+        this.services = List.copyOf(services);
+        this.extraChecks = List.copyOf(extraChecks);
+        this.registry = registry;
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = Router.router(vertx);
+        router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()));
+        List<HealthCheck> checks = new ArrayList<>(extraChecks);
+        for (SwitchboardService s : services) {
+            checks.add(HealthCheck.service(s.name()));
+            for (HealthCheck c : s.healthChecks()) {
+                if (checks.stream().noneMatch(existing -> existing.name().equals(c.name()))) {
+                    checks.add(c);
+                }
+            }
+        }
+        new HealthEndpoints(vertx, checks, registry).mount(router);
+        services.forEach(s -> s.mount(router));
+        router.route().last().handler(ctx -> HttpErrors.send(ctx, 404, "not_found",
+                "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
+        router.route().failureHandler(ctx -> {
+            int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+            if (status >= 500) {
+                LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+            }
+            HttpErrors.send(ctx, status, status == 413 ? "body_too_large" : status >= 500 ? "internal" : "bad_request",
+                    status == 413 ? "the request body is over " + http.maxBodyBytes() + " bytes"
+                            : status >= 500 ? "the server failed; it has been logged" : "the request was refused");
+        });
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(http.host())
+                .setPort(http.port())
+                .setMaxWebSocketFrameSize(wsLimits.hardFrameBytes())
+                .setMaxWebSocketMessageSize(wsLimits.hardFrameBytes())
+                .setCompressionSupported(true);
+        return Future.all(services.stream().map(SwitchboardService::start).toList())
+                .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+                .onSuccess(s -> server = s);
+    }
+
+    /** The port actually bound (useful when the configured port is 0). */
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    @Override
+    public Future<?> stop() {
+        Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+        return closed.compose(v -> Future.join(services.stream().map(SwitchboardService::stop).toList())).mapEmpty();
+    }
+}

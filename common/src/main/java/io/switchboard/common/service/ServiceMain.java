@@ -1,0 +1,90 @@
+package io.switchboard.common.service;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.switchboard.common.config.ConfigException;
+import io.switchboard.common.config.ConfigSource;
+import io.switchboard.common.config.HttpConfig;
+import io.switchboard.common.observe.Metrics;
+import io.switchboard.common.protocol.ProtocolLimits;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared body of each service's own {@code main}: read the configuration, build the service and the store
+ * connections it needs, serve it on its port, and stop it in order on SIGTERM. A bad configuration value stops
+ * start-up with one line naming the key.
+ */
+public final class ServiceMain {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceMain.class);
+
+    /** Builds a service and the connections it owns, which are closed after it stops (last opened, first closed). */
+    public interface Assembler {
+        SwitchboardService assemble(Vertx vertx, ConfigSource config, PrometheusMeterRegistry registry,
+                                    List<AutoCloseable> owned) throws Exception;
+    }
+
+    private ServiceMain() {
+    }
+
+    public static void run(String name, String defaultsResource, Assembler assembler) {
+        ConfigSource config;
+        HttpConfig http;
+        ProtocolLimits limits;
+        try {
+            config = ConfigSource.fromEnvironment(defaultsResource);
+            http = HttpConfig.from(config);
+            limits = ProtocolLimits.from(config);
+        } catch (ConfigException e) {
+            System.err.println(name + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        PrometheusMeterRegistry registry = Metrics.registry("switchboard-" + name);
+        Vertx vertx = Metrics.vertx(registry);
+        List<AutoCloseable> owned = new ArrayList<>();
+        HttpHostVerticle host;
+        try {
+            SwitchboardService service = assembler.assemble(vertx, config, registry, owned);
+            host = new HttpHostVerticle(http, limits, List.of(service), List.of(), registry);
+            vertx.deployVerticle(host).await(2, TimeUnit.MINUTES);
+        } catch (ConfigException e) {
+            System.err.println(name + ": " + e.getMessage());
+            closeAll(owned);
+            vertx.close();
+            System.exit(2);
+            return;
+        } catch (Exception e) {
+            LOG.error("{} failed to start", name, e);
+            closeAll(owned);
+            vertx.close();
+            System.exit(1);
+            return;
+        }
+        LOG.info("{} listening on {}:{}", name, http.host(), host.actualPort());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("{} stopping", name);
+            try {
+                vertx.close().await(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("{}: Vert.x did not close cleanly: {}", name, e.getMessage());
+            }
+            closeAll(owned);
+        }, name + "-shutdown"));
+    }
+
+    /** Closes in reverse order of opening, logging and carrying on past failures. */
+    public static void closeAll(List<AutoCloseable> owned) {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", owned.get(i), e.getMessage());
+            }
+        }
+        owned.clear();
+    }
+}

@@ -1,0 +1,69 @@
+package io.switchboard.standalone;
+
+import io.switchboard.common.auth.DevTokens;
+import io.switchboard.common.auth.Role;
+import io.switchboard.common.config.AuthConfig;
+import io.switchboard.common.config.ConfigException;
+import io.switchboard.common.config.ConfigSource;
+import java.io.PrintStream;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code ./switchboard standalone}: runs the whole control plane in this process until SIGTERM or Ctrl-C. */
+public final class Standalone {
+    private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
+
+    private Standalone() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream out = System.out;
+        StandaloneConfig config;
+        try {
+            config = StandaloneConfig.from(ConfigSource.fromEnvironment("standalone.properties"),
+                    StandaloneOptions.parse(args));
+        } catch (ConfigException | StartupException e) {
+            System.err.println("switchboard: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        out.println("Starting Switchboard standalone (data in " + config.dataDir() + ")");
+        long started = System.nanoTime();
+        StandaloneServer server = new StandaloneServer(config, out);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long stopping = System.nanoTime();
+            out.println("Stopping Switchboard...");
+            server.stop();
+            out.printf("Stopped in %.1f s%n", (System.nanoTime() - stopping) / 1e9);
+        }, "switchboard-shutdown"));
+        try {
+            server.start();
+        } catch (StartupException e) {
+            System.err.println("switchboard: " + e.getMessage());
+            System.exit(2);
+            return;
+        } catch (Exception e) {
+            LOG.error("standalone failed to start", e);
+            System.err.println("switchboard: failed to start: " + e.getMessage() + " (details above)");
+            System.exit(1);
+            return;
+        }
+        String host = "0.0.0.0".equals(config.http().host()) ? "127.0.0.1" : config.http().host();
+        String url = "http://" + host + ":" + server.port();
+        out.printf("Switchboard is running at %s (started in %.1f s)%n", url, (System.nanoTime() - started) / 1e9);
+        out.println("  health:          " + url + "/health");
+        out.println("  discovery:       " + url.replace("http", "ws") + "/v1/discovery");
+        out.println("  tracing:         " + url.replace("http", "ws") + "/v1/tracing");
+        if (config.auth().mode() == AuthConfig.Mode.HS256) {
+            Instant now = Instant.now();
+            String ttl = config.devTokenTtl().toHours() + "h";
+            out.println("  operator token (tenant " + config.devTenant() + ", " + ttl + "): "
+                    + DevTokens.issue(config.auth().hs256Secret(), config.devTenant(), Role.OPERATOR, config.devTokenTtl(), now));
+            out.println("  client token   (tenant " + config.devTenant() + ", " + ttl + "): "
+                    + DevTokens.issue(config.auth().hs256Secret(), config.devTenant(), Role.CLIENT, config.devTokenTtl(), now));
+        }
+        out.println("Stop with Ctrl-C (or SIGTERM).");
+        out.flush();
+    }
+}

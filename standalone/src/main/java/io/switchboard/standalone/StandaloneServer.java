@@ -1,0 +1,164 @@
+package io.switchboard.standalone;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.switchboard.common.auth.TokenVerifier;
+import io.switchboard.common.config.HazelcastConfig;
+import io.switchboard.common.config.HttpConfig;
+import io.switchboard.common.hazelcast.HazelcastConnector;
+import io.switchboard.common.observe.Metrics;
+import io.switchboard.common.protocol.ProtocolLimits;
+import io.switchboard.common.service.HttpHostVerticle;
+import io.switchboard.common.service.ServiceMain;
+import io.switchboard.common.service.SwitchboardService;
+import io.switchboard.discovery.DiscoveryService;
+import io.switchboard.embedded.EmbeddedElasticsearch;
+import io.switchboard.embedded.EmbeddedPostgresql;
+import io.switchboard.query.ElasticsearchConfig;
+import io.switchboard.query.HistoryStore;
+import io.switchboard.query.QueryService;
+import io.switchboard.routing.DatabaseConfig;
+import io.switchboard.routing.RoutingDatabase;
+import io.switchboard.routing.RoutingService;
+import io.switchboard.tracing.TracingService;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Everything in one process: an embedded Hazelcast member, PostgreSQL and Elasticsearch under the data
+ * directory, and the four services behind one HTTP port. Starts components in dependency order, printing one
+ * line each, and stops them in reverse.
+ */
+final class StandaloneServer {
+    private static final String DATABASE = "switchboard";
+
+    private final StandaloneConfig config;
+    private final PrintStream out;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private Vertx vertx;
+    private int port;
+
+    StandaloneServer(StandaloneConfig config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    int port() {
+        return port;
+    }
+
+    void start() throws Exception {
+        Path data = config.dataDir();
+        owned.add(DataDirLock.acquire(data));
+        checkPortFree(config.http());
+        HazelcastInstance hazelcast = step("hazelcast", () -> HazelcastConnector.member(new HazelcastConfig(
+                HazelcastConfig.Mode.MEMBER, "switchboard-standalone", List.of("127.0.0.1"), config.hazelcastPort())),
+                hz -> "member " + hz.getCluster().getLocalMember().getAddress());
+        owned.add(hazelcast::shutdown);
+        EmbeddedPostgresql postgres = step("postgresql", () -> EmbeddedPostgresql.start(data.resolve("postgres"), 0),
+                pg -> "127.0.0.1:" + pg.port() + ", data in " + data.resolve("postgres"));
+        owned.add(postgres);
+        createDatabase(postgres);
+        EmbeddedElasticsearch elasticsearch = step("elasticsearch",
+                () -> EmbeddedElasticsearch.start(data.resolve("elasticsearch"), "switchboard-standalone", 0),
+                es -> es.httpUrl() + ", data in " + data.resolve("elasticsearch"));
+        owned.add(elasticsearch);
+
+        long started = System.nanoTime();
+        PrometheusMeterRegistry registry = Metrics.registry("switchboard-standalone");
+        vertx = Metrics.vertx(registry);
+        owned.add(() -> vertx.close().await(20, TimeUnit.SECONDS));
+        TokenVerifier verifier = config.auth().verifier(Clock.systemUTC());
+        RoutingDatabase database = new RoutingDatabase(vertx,
+                new DatabaseConfig(postgres.jdbcUrl(DATABASE), postgres.user(), postgres.password(), 8), registry);
+        owned.add(database);
+        HistoryStore history = new HistoryStore(vertx,
+                new ElasticsearchConfig(List.of(URI.create(elasticsearch.httpUrl())), null, null));
+        owned.add(history);
+        ProtocolLimits ws = config.ws();
+        List<SwitchboardService> services = List.of(
+                new DiscoveryService(vertx, ws, hazelcast, verifier),
+                new TracingService(vertx, ws, hazelcast, verifier),
+                new QueryService(vertx, history, verifier),
+                new RoutingService(vertx, database, hazelcast, verifier));
+        HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry);
+        try {
+            vertx.deployVerticle(host).await(2, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            if (isBindFailure(e)) {
+                throw portInUse(config.http());
+            }
+            throw e;
+        }
+        port = host.actualPort();
+        line("services", started, "discovery, tracing, query, routing on port " + port);
+    }
+
+    /** Stops everything in reverse order of starting. */
+    void stop() {
+        ServiceMain.closeAll(owned);
+    }
+
+    private <T> T step(String name, Supplier<T> start, java.util.function.Function<T, String> detail) {
+        long started = System.nanoTime();
+        T component = start.get();
+        line(name, started, detail.apply(component));
+        return component;
+    }
+
+    private void line(String name, long startedNanos, String detail) {
+        double seconds = (System.nanoTime() - startedNanos) / 1e9;
+        out.printf("  %-14s up in %4.1f s   %s%n", name, seconds, detail);
+    }
+
+    private static void createDatabase(EmbeddedPostgresql postgres) throws SQLException {
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl("postgres"), postgres.user(), postgres.password());
+             ResultSet rs = c.createStatement().executeQuery("select 1 from pg_database where datname = '" + DATABASE + "'")) {
+            if (!rs.next()) {
+                c.createStatement().execute("create database " + DATABASE);
+            }
+        }
+    }
+
+    /** Fails fast, before the stores spend seconds starting, if the port is taken. */
+    private static void checkPortFree(HttpConfig http) {
+        if (http.port() == 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(http.host()), http.port()));
+        } catch (IOException e) {
+            throw portInUse(http);
+        }
+    }
+
+    private static StartupException portInUse(HttpConfig http) {
+        return new StartupException("port " + http.port() + " on " + http.host() + " is already in use; stop what "
+                + "holds it (is Switchboard already running?) or start with --port N");
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
