@@ -1,6 +1,8 @@
 package io.switchboard.routing;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.switchboard.common.auth.AuthHandler;
+import io.switchboard.common.auth.Role;
 import io.switchboard.common.auth.TokenVerifier;
 import io.switchboard.common.hazelcast.HazelcastConnector;
 import io.switchboard.common.observe.HealthCheck;
@@ -9,16 +11,25 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The routing service: strategies and node reputation in PostgreSQL, the resulting policy published into
- * Hazelcast. Its schema is migrated on start; its REST API comes with the routing issue.
+ * Hazelcast. Its schema is migrated on start (retried while the database is down); its REST API comes with the
+ * routing issue.
  */
 public final class RoutingService implements SwitchboardService {
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
+
     private final Vertx vertx;
     private final RoutingDatabase database;
     private final HazelcastInstance hazelcast;
     private final TokenVerifier verifier;
+    private volatile boolean migrated;
+    private volatile String migrationError = "not attempted yet";
+    private volatile boolean stopped;
+    private long retryTimer = -1;
 
     public RoutingService(Vertx vertx, RoutingDatabase database, HazelcastInstance hazelcast, TokenVerifier verifier) {
         this.vertx = vertx;
@@ -32,23 +43,55 @@ public final class RoutingService implements SwitchboardService {
         return "routing";
     }
 
+    /**
+     * Migrates the schema. If PostgreSQL is unreachable the service still starts (and reports not ready) and keeps
+     * retrying with backoff, instead of crashing while the database is down.
+     */
     @Override
     public Future<Void> start() {
+        return migrate(1_000);
+    }
+
+    /** One migration attempt; on failure schedules the next. Completes after this attempt, whatever its outcome. */
+    private Future<Void> migrate(long retryMillis) {
+        if (stopped) {
+            return Future.succeededFuture();
+        }
         return vertx.executeBlocking(() -> {
             database.migrate();
             return null;
-        }, false);
+        }, false).transform(ar -> {
+            if (ar.succeeded()) {
+                migrationError = null;
+                migrated = true;
+                LOG.info("routing schema is up to date");
+            } else {
+                migrationError = ar.cause().getMessage();
+                LOG.warn("routing schema migration failed, retrying in {} ms: {}", retryMillis, migrationError);
+                retryTimer = vertx.setTimer(retryMillis, t -> migrate(Math.min(retryMillis * 2, 30_000)));
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
+    public Future<Void> stop() {
+        stopped = true;
+        vertx.cancelTimer(retryTimer);
+        return Future.succeededFuture();
     }
 
     @Override
     public void mount(Router router) {
-        // The routing REST API (/api/v1/routing/...) is mounted here with the routing issue; it will use verifier.
-        router.route("/api/v1/routing/*").handler(io.switchboard.common.auth.AuthHandler.requiring(vertx, verifier,
-                io.switchboard.common.auth.Role.OPERATOR));
+        // Operators only; the routing endpoints behind this come with the routing issue.
+        router.route("/api/v1/routing/*").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR));
     }
 
     @Override
     public List<HealthCheck> healthChecks() {
-        return List.of(HealthCheck.store("postgresql", database::ping), HazelcastConnector.healthCheck(hazelcast));
+        return List.of(HealthCheck.store("postgresql", () -> database.ping().compose(v -> migrated
+                ? Future.succeededFuture()
+                : Future.failedFuture("the schema is not migrated yet: " + migrationError))),
+                HazelcastConnector.healthCheck(hazelcast));
     }
 }

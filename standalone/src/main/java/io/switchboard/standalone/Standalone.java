@@ -31,7 +31,11 @@ public final class Standalone {
         out.println("Starting Switchboard standalone (data in " + config.dataDir() + ")");
         long started = System.nanoTime();
         StandaloneServer server = new StandaloneServer(config, out);
+        // Registered before starting, so that Ctrl-C during start-up also stops what already runs (PostgreSQL).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (server.isIdle()) {
+                return;
+            }
             long stopping = System.nanoTime();
             out.println("Stopping Switchboard...");
             server.stop();
@@ -40,11 +44,13 @@ public final class Standalone {
         try {
             server.start();
         } catch (StartupException e) {
+            server.stop();
             System.err.println("switchboard: " + e.getMessage());
             System.exit(2);
             return;
         } catch (Exception e) {
             LOG.error("standalone failed to start", e);
+            server.stop();
             System.err.println("switchboard: failed to start: " + e.getMessage() + " (details above)");
             System.exit(1);
             return;

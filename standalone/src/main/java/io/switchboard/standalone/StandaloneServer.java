@@ -50,6 +50,7 @@ final class StandaloneServer {
     private final StandaloneConfig config;
     private final PrintStream out;
     private final List<AutoCloseable> owned = new ArrayList<>();
+    private boolean stopping;
     private Vertx vertx;
     private int port;
 
@@ -64,32 +65,32 @@ final class StandaloneServer {
 
     void start() throws Exception {
         Path data = config.dataDir();
-        owned.add(DataDirLock.acquire(data));
+        own(DataDirLock.acquire(data));
         checkPortFree(config.http());
         HazelcastInstance hazelcast = step("hazelcast", () -> HazelcastConnector.member(new HazelcastConfig(
                 HazelcastConfig.Mode.MEMBER, "switchboard-standalone", List.of("127.0.0.1"), config.hazelcastPort())),
                 hz -> "member " + hz.getCluster().getLocalMember().getAddress());
-        owned.add(hazelcast::shutdown);
+        own(hazelcast::shutdown);
         EmbeddedPostgresql postgres = step("postgresql", () -> EmbeddedPostgresql.start(data.resolve("postgres"), 0),
                 pg -> "127.0.0.1:" + pg.port() + ", data in " + data.resolve("postgres"));
-        owned.add(postgres);
+        own(postgres);
         createDatabase(postgres);
         EmbeddedElasticsearch elasticsearch = step("elasticsearch",
                 () -> EmbeddedElasticsearch.start(data.resolve("elasticsearch"), "switchboard-standalone", 0),
                 es -> es.httpUrl() + ", data in " + data.resolve("elasticsearch"));
-        owned.add(elasticsearch);
+        own(elasticsearch);
 
         long started = System.nanoTime();
         PrometheusMeterRegistry registry = Metrics.registry("switchboard-standalone");
         vertx = Metrics.vertx(registry);
-        owned.add(() -> vertx.close().await(20, TimeUnit.SECONDS));
+        own(() -> vertx.close().await(20, TimeUnit.SECONDS));
         TokenVerifier verifier = config.auth().verifier(Clock.systemUTC());
         RoutingDatabase database = new RoutingDatabase(vertx,
                 new DatabaseConfig(postgres.jdbcUrl(DATABASE), postgres.user(), postgres.password(), 8), registry);
-        owned.add(database);
+        own(database);
         HistoryStore history = new HistoryStore(vertx,
                 new ElasticsearchConfig(List.of(URI.create(elasticsearch.httpUrl())), null, null));
-        owned.add(history);
+        own(history);
         ProtocolLimits ws = config.ws();
         List<SwitchboardService> services = List.of(
                 new DiscoveryService(vertx, ws, hazelcast, verifier),
@@ -109,9 +110,25 @@ final class StandaloneServer {
         line("services", started, "discovery, tracing, query, routing on port " + port);
     }
 
-    /** Stops everything in reverse order of starting. */
-    void stop() {
+    /** Stops everything in reverse order of starting; safe to call more than once, and during start(). */
+    synchronized void stop() {
+        stopping = true;
         ServiceMain.closeAll(owned);
+    }
+
+    /** Takes ownership of a started component; if stop() came first, closes it at once and aborts start-up. */
+    private synchronized <T extends AutoCloseable> T own(T component) {
+        if (stopping) {
+            ServiceMain.closeAll(new ArrayList<>(List.of(component)));
+            throw new StartupException("stopped during start-up");
+        }
+        owned.add(component);
+        return component;
+    }
+
+    /** True if nothing is running (never started, or stopped). */
+    synchronized boolean isIdle() {
+        return owned.isEmpty();
     }
 
     private <T> T step(String name, Supplier<T> start, java.util.function.Function<T, String> detail) {

@@ -76,9 +76,15 @@ public final class AuthHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        ctx.request().pause();
+        // Hold the body back while verifying (off the event loop for JWKS), unless a BodyHandler already read it.
+        boolean paused = !ctx.request().isEnded();
+        if (paused) {
+            ctx.request().pause();
+        }
         authenticate(ctx.request()).onComplete(ar -> {
-            ctx.request().resume();
+            if (paused) {
+                ctx.request().resume();
+            }
             if (ar.succeeded()) {
                 ctx.put(PRINCIPAL_KEY, ar.result());
                 ctx.next();

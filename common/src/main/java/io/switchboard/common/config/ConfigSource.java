@@ -198,8 +198,11 @@ public final class ConfigSource {
 
     /** Fails with a message naming the key, its value and origin, and what was expected. */
     public ConfigException bad(String key, String value, String expected) {
-        return new ConfigException("invalid configuration: " + key + "='" + value + "' (from " + origins.get(key)
-                + ") must be " + expected + "; fix it there or set " + envName(key));
+        String origin = origins.get(key);
+        String where = origin.startsWith("environment variable") ? "set by " + origin
+                : "set in " + origin + "; environment variable " + envName(key) + " overrides it";
+        return new ConfigException("invalid configuration: " + key + "='" + value + "' must be " + expected
+                + " (" + where + ")");
     }
 
     private String require(String key) {
