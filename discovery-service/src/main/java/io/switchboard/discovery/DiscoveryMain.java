@@ -6,7 +6,7 @@ import io.switchboard.common.hazelcast.HazelcastConnector;
 import io.switchboard.common.service.ServiceMain;
 import java.time.Clock;
 
-/** Runs the discovery service alone, against the Hazelcast cluster its configuration names (discovery.properties). */
+/** Runs the discovery service alone, as a member of the Hazelcast cluster its configuration names (discovery.properties). */
 public final class DiscoveryMain {
     private DiscoveryMain() {
     }
@@ -14,9 +14,11 @@ public final class DiscoveryMain {
     public static void main(String[] args) {
         ServiceMain.run("discovery", "discovery.properties", (vertx, source, registry, owned) -> {
             ServiceConfig config = ServiceConfig.from(source);
+            DiscoveryConfig discovery = DiscoveryConfig.from(source);
             HazelcastInstance hazelcast = HazelcastConnector.start(config.hazelcast());
             owned.add(hazelcast::shutdown);
-            return new DiscoveryService(vertx, config.ws(), hazelcast, config.auth().verifier(Clock.systemUTC()));
+            return new DiscoveryService(vertx, config.ws(), discovery, hazelcast,
+                    config.auth().verifier(Clock.systemUTC()), registry);
         });
     }
 }

@@ -11,7 +11,9 @@ import io.switchboard.common.protocol.ProtocolLimits;
 import io.switchboard.common.service.HttpHostVerticle;
 import io.switchboard.common.service.ServiceMain;
 import io.switchboard.common.service.SwitchboardService;
+import io.switchboard.discovery.DiscoveryConfig;
 import io.switchboard.discovery.DiscoveryService;
+import io.switchboard.common.config.ConfigSource;
 import io.switchboard.embedded.EmbeddedElasticsearch;
 import io.switchboard.embedded.EmbeddedPostgresql;
 import io.switchboard.query.ElasticsearchConfig;
@@ -93,7 +95,8 @@ final class StandaloneServer {
         own(history);
         ProtocolLimits ws = config.ws();
         List<SwitchboardService> services = List.of(
-                new DiscoveryService(vertx, ws, hazelcast, verifier),
+                new DiscoveryService(vertx, ws, DiscoveryConfig.from(ConfigSource.fromEnvironment("discovery.properties")),
+                        hazelcast, verifier, registry),
                 new TracingService(vertx, ws, hazelcast, verifier),
                 new QueryService(vertx, history, verifier),
                 new RoutingService(vertx, database, hazelcast, verifier));

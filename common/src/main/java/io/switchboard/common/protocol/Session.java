@@ -53,6 +53,11 @@ public final class Session {
         return socket.writeQueueFull();
     }
 
+    /** Called when the outbound buffer has drained below its low-water mark (after {@link #writeQueueFull()}). */
+    public void onDrain(io.vertx.core.Handler<Void> handler) {
+        socket.drainHandler(handler);
+    }
+
     public Future<Void> send(ObjectNode frame) {
         if (closing) {
             return Future.failedFuture("session " + id + " is closing");

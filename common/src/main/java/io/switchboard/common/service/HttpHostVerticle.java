@@ -86,7 +86,8 @@ public final class HttpHostVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-        return closed.compose(v -> Future.join(services.stream().map(SwitchboardService::stop).toList())).mapEmpty();
+        // Services first, so that they can tell their WebSocket clients to go elsewhere (1001) before the port closes.
+        Future<?> stopped = Future.join(services.stream().map(SwitchboardService::stop).toList());
+        return stopped.transform(ar -> server == null ? Future.succeededFuture() : server.close());
     }
 }

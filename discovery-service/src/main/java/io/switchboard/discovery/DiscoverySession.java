@@ -1,0 +1,311 @@
+package io.switchboard.discovery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.common.codec.EventCodec;
+import io.switchboard.common.model.Node;
+import io.switchboard.common.model.ValidationException;
+import io.switchboard.common.model.Violation;
+import io.switchboard.common.protocol.CloseCode;
+import io.switchboard.common.protocol.ErrorCode;
+import io.switchboard.common.protocol.ProtocolException;
+import io.switchboard.common.protocol.Session;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The discovery state of one connection: the nodes it keeps alive and its subscriptions. Runs on the
+ * connection's event loop.
+ *
+ * <p>Heartbeats cost no distributed write: they only mark the node as seen here. Once a second the session
+ * refreshes, in one batched call, the nodes that are due (a third of their TTL since the last refresh), setting
+ * each to expire one TTL after its last heartbeat. A node the cluster lost while the connection lives
+ * (a member restart) is written again from what the session holds.
+ */
+final class DiscoverySession {
+    private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    private static final long TICK_MILLIS = 1_000;
+
+    private final Session session;
+    private final Vertx vertx;
+    private final Context context;
+    private final NodeRegistry registry;
+    private final SubscriptionHub hub;
+    private final EventCodec codec;
+    private final DiscoveryConfig config;
+    private final DiscoveryMetrics metrics;
+    private final Map<String, Hosted> hosted = new LinkedHashMap<>();
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    private final long timer;
+    private boolean refreshing;
+
+    /** A node this connection keeps alive. */
+    private static final class Hosted {
+        Node node;
+        Duration ttl;
+        long lastHeartbeat;
+        long lastRefresh;
+
+        Hosted(Node node, Duration ttl, long now) {
+            this.node = node;
+            this.ttl = ttl;
+            this.lastHeartbeat = now;
+            this.lastRefresh = now;
+        }
+    }
+
+    DiscoverySession(Session session, Vertx vertx, NodeRegistry registry, SubscriptionHub hub, EventCodec codec,
+                     DiscoveryConfig config, DiscoveryMetrics metrics) {
+        this.session = session;
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.registry = registry;
+        this.hub = hub;
+        this.codec = codec;
+        this.config = config;
+        this.metrics = metrics;
+        this.timer = vertx.setPeriodic(TICK_MILLIS, t -> tick());
+        session.onDrain(v -> subscriptions.values().forEach(Subscription::flush));
+    }
+
+    void register(JsonNode frame) {
+        Node node = codec.node(frame.get("node"), session.tenant(), "node");
+        Duration ttl = ttl(frame.get("ttl"));
+        if (!hosted.containsKey(node.id()) && hosted.size() >= config.maxNodesPerConnection()) {
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "this connection already keeps "
+                    + hosted.size() + " nodes registered, the limit; use another connection for more", "node.id");
+        }
+        long now = System.currentTimeMillis();
+        Hosted h = hosted.get(node.id());
+        if (h == null) {
+            hosted.put(node.id(), new Hosted(node, ttl, now));
+        } else {
+            h.node = node;
+            h.ttl = ttl;
+            h.lastHeartbeat = now;
+            h.lastRefresh = now;
+        }
+        String ref = ref(frame);
+        metrics.registrations.increment();
+        registry.register(session.tenant(), node, ttl, session.id()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ObjectNode answer = session.frame("registered").put("id", node.id()).put("ttl", ttl.toSeconds());
+                if (ref != null) {
+                    answer.put("ref", ref);
+                }
+                session.send(answer);
+            } else {
+                session.error(ErrorCode.UNAVAILABLE, "the registry could not store '" + node.id() + "': "
+                        + ar.cause().getMessage() + "; retry", "node.id", ref);
+            }
+        });
+    }
+
+    void heartbeat(JsonNode frame) {
+        JsonNode ids = frame.get("ids");
+        if (ids == null || !ids.isArray()) {
+            throw invalid("ids", "must be an array of node ids");
+        }
+        if (ids.size() > config.maxNodesPerConnection()) {
+            throw invalid("ids", "has " + ids.size() + " ids; the limit is " + config.maxNodesPerConnection());
+        }
+        long now = System.currentTimeMillis();
+        List<String> unknown = new ArrayList<>();
+        for (JsonNode id : ids) {
+            Hosted h = id.isTextual() ? hosted.get(id.asText()) : null;
+            if (h != null) {
+                h.lastHeartbeat = now;
+            } else {
+                unknown.add(id.isTextual() ? id.asText() : id.toString());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            ObjectNode answer = session.frame("reregister");
+            ArrayNode list = answer.putArray("ids");
+            unknown.forEach(list::add);
+            session.send(answer);
+        }
+    }
+
+    void deregister(JsonNode frame) {
+        JsonNode idNode = frame.get("id");
+        if (idNode == null || !idNode.isTextual()) {
+            throw invalid("id", "must be the id of a node this connection registered");
+        }
+        String id = idNode.asText();
+        String ref = ref(frame);
+        if (hosted.remove(id) == null) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "node '" + abbreviate(id)
+                    + "' is not registered by this connection", "id");
+        }
+        registry.remove(session.tenant(), id, RemovalReason.DEREGISTERED, session.id()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ObjectNode answer = session.frame("deregistered").put("id", id);
+                if (ref != null) {
+                    answer.put("ref", ref);
+                }
+                session.send(answer);
+            } else {
+                session.error(ErrorCode.UNAVAILABLE, "the registry could not remove '" + id + "': "
+                        + ar.cause().getMessage() + "; it will expire by its TTL", "id", ref);
+            }
+        });
+    }
+
+    void subscribe(JsonNode frame) {
+        String id = text(frame, "id", true);
+        if (!SUBSCRIPTION_ID.matcher(id).matches()) {
+            throw invalid("id", "must be 1 to 64 of letters, digits and . _ : -");
+        }
+        if (subscriptions.containsKey(id)) {
+            throw invalid("id", "subscription '" + id + "' already exists on this connection; unsubscribe it first");
+        }
+        if (subscriptions.size() >= config.maxSubscriptionsPerConnection()) {
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "this connection already holds "
+                    + subscriptions.size() + " subscriptions, the limit", "id");
+        }
+        String service = text(frame, "service", false);
+        String environment = text(frame, "environment", false);
+        checkName("service", service);
+        checkName("environment", environment);
+        Subscription sub = new Subscription(id, service, environment, session, context, registry, config, metrics);
+        subscriptions.put(id, sub);
+        String ref = ref(frame);
+        hub.add(session.tenant(), sub).onFailure(e -> {
+            subscriptions.remove(id);
+            hub.remove(session.tenant(), sub);
+            session.error(ErrorCode.UNAVAILABLE, "the registry could not be read: " + e.getMessage() + "; retry",
+                    "id", ref);
+        });
+    }
+
+    void unsubscribe(JsonNode frame) {
+        String id = text(frame, "id", true);
+        Subscription sub = subscriptions.remove(id);
+        if (sub == null) {
+            throw invalid("id", "there is no subscription '" + abbreviate(id) + "' on this connection");
+        }
+        hub.remove(session.tenant(), sub);
+        session.send(session.frame("unsubscribed").put("id", id));
+    }
+
+    /** The connection ended: a graceful close removes its nodes now, a dropped one leaves them to their TTL. */
+    void closed(boolean graceful) {
+        vertx.cancelTimer(timer);
+        subscriptions.values().forEach(s -> hub.remove(session.tenant(), s));
+        subscriptions.clear();
+        if (graceful && !hosted.isEmpty()) {
+            registry.removeAll(session.tenant(), List.copyOf(hosted.keySet()), RemovalReason.DISCONNECTED, session.id());
+        }
+        hosted.clear();
+    }
+
+    private void tick() {
+        long now = System.currentTimeMillis();
+        for (Subscription s : subscriptions.values()) {
+            if (s.blockedMillis(now) > config.slowSubscriberTimeout().toMillis()) {
+                metrics.slowDisconnects.increment();
+                session.close(CloseCode.TOO_SLOW, "subscription " + s.id() + " could not take changes for "
+                        + config.slowSubscriberTimeout().toSeconds() + " s");
+                return;
+            }
+        }
+        refreshDue(now);
+    }
+
+    private void refreshDue(long now) {
+        if (refreshing || hosted.isEmpty()) {
+            return;
+        }
+        Map<Node, Duration> due = new HashMap<>();
+        List<String> silent = new ArrayList<>();
+        for (Hosted h : hosted.values()) {
+            long sinceHeartbeat = now - h.lastHeartbeat;
+            long ttl = h.ttl.toMillis();
+            if (sinceHeartbeat >= ttl) {
+                silent.add(h.node.id());
+            } else if (now - h.lastRefresh >= ttl / 3) {
+                due.put(h.node, Duration.ofMillis(ttl - sinceHeartbeat));
+                h.lastRefresh = now;
+            }
+        }
+        // A node the client stopped heartbeating is left to expire; it is no longer this connection's to keep.
+        silent.forEach(hosted::remove);
+        if (due.isEmpty()) {
+            return;
+        }
+        refreshing = true;
+        registry.refresh(session.tenant(), due).onComplete(ar -> {
+            refreshing = false;
+            if (ar.succeeded()) {
+                rewrite(ar.result());
+            }
+        });
+    }
+
+    /** Writes again the nodes the cluster lost while this connection kept them alive. */
+    private void rewrite(Set<String> lost) {
+        for (String id : lost) {
+            Hosted h = hosted.get(id);
+            if (h != null) {
+                registry.register(session.tenant(), h.node, h.ttl, session.id());
+            }
+        }
+    }
+
+    private Duration ttl(JsonNode ttl) {
+        if (ttl == null || ttl.isNull()) {
+            return config.defaultTtl();
+        }
+        long min = config.minTtl().toSeconds();
+        long max = config.maxTtl().toSeconds();
+        if (!ttl.isIntegralNumber() || ttl.asLong() < min || ttl.asLong() > max) {
+            throw invalid("ttl", "must be a whole number of seconds from " + min + " to " + max + ", got " + ttl);
+        }
+        return Duration.ofSeconds(ttl.asLong());
+    }
+
+    private void checkName(String field, String value) {
+        if (value != null && (value.length() > codec.validator().limits().maxNameLength()
+                || !value.matches("[A-Za-z0-9][A-Za-z0-9._-]*"))) {
+            throw invalid(field, "must be a service or environment name (letters, digits and . _ -), got '"
+                    + abbreviate(value) + "'");
+        }
+    }
+
+    private static String text(JsonNode frame, String field, boolean required) {
+        JsonNode v = frame.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw invalid(field, "is required");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw invalid(field, "must be a string");
+        }
+        return v.asText();
+    }
+
+    private static String ref(JsonNode frame) {
+        JsonNode ref = frame.get("ref");
+        return ref != null && ref.isTextual() && ref.asText().length() <= 64 ? ref.asText() : null;
+    }
+
+    private static ValidationException invalid(String field, String message) {
+        return new ValidationException(List.of(new Violation(field, message)));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+}

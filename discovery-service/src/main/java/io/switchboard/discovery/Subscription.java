@@ -1,0 +1,179 @@
+package io.switchboard.discovery;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.Node;
+import io.switchboard.common.protocol.Session;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code subscribe} of one connection: a snapshot first, then coalesced {@code changes}. Changes come from
+ * registry threads through {@link #offer}; everything else runs on the connection's event loop.
+ *
+ * <p>Pending changes are kept by node id, so a burst of changes to one node costs one entry, and the queue can
+ * never hold more than the tenant has nodes. If the connection cannot take frames and the queue passes its bound,
+ * the queue is dropped and the subscriber gets a fresh snapshot when it can read again.
+ */
+final class Subscription {
+    private final String id;
+    private final String service;
+    private final String environment;
+    private final Session session;
+    private final Context context;
+    private final NodeRegistry registry;
+    private final DiscoveryConfig config;
+    private final DiscoveryMetrics metrics;
+
+    // Guarded by this: written by registry threads, read by the event loop.
+    private Map<String, RegistryChange> pending = new LinkedHashMap<>();
+    private boolean flushScheduled;
+    private boolean resync;
+
+    // Event loop only.
+    private long revision;
+    private boolean snapshotSent;
+    private boolean closed;
+    private long blockedSince;
+
+    Subscription(String id, String service, String environment, Session session, Context context,
+                 NodeRegistry registry, DiscoveryConfig config, DiscoveryMetrics metrics) {
+        this.id = id;
+        this.service = service;
+        this.environment = environment;
+        this.session = session;
+        this.context = context;
+        this.registry = registry;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    String id() {
+        return id;
+    }
+
+    boolean matches(Node node) {
+        return (service == null || service.equals(node.service()))
+                && (environment == null || environment.equals(node.environment()));
+    }
+
+    /** From any thread: queues a change and makes sure a flush follows shortly. */
+    void offer(RegistryChange change) {
+        if (!matches(change.node())) {
+            return;
+        }
+        boolean schedule;
+        synchronized (this) {
+            if (resync) {
+                return;
+            }
+            pending.put(change.id(), change);
+            if (pending.size() > config.maxPendingChanges()) {
+                pending = new LinkedHashMap<>();
+                resync = true;
+            }
+            schedule = !flushScheduled;
+            flushScheduled = true;
+        }
+        if (schedule) {
+            context.runOnContext(v -> context.owner().setTimer(config.pushDelay().toMillis(), t -> flush()));
+        }
+    }
+
+    void onLoop(Runnable action) {
+        context.runOnContext(v -> action.run());
+    }
+
+    /** Sends the initial snapshot; changes that arrive meanwhile are queued and follow it. */
+    Future<Void> start() {
+        return sendSnapshot();
+    }
+
+    void close() {
+        closed = true;
+    }
+
+    /** Milliseconds this subscriber has been unable to take frames, or 0. */
+    long blockedMillis(long now) {
+        return blockedSince == 0 ? 0 : now - blockedSince;
+    }
+
+    /** Event loop: sends what is pending, unless the socket is full (then the drain handler calls again). */
+    void flush() {
+        synchronized (this) {
+            flushScheduled = false;
+        }
+        if (closed || !snapshotSent) {
+            return;
+        }
+        if (session.writeQueueFull()) {
+            if (blockedSince == 0) {
+                blockedSince = System.currentTimeMillis();
+            }
+            return;
+        }
+        blockedSince = 0;
+        Map<String, RegistryChange> batch;
+        boolean doResync;
+        synchronized (this) {
+            doResync = resync;
+            resync = false;
+            batch = pending;
+            pending = new LinkedHashMap<>();
+        }
+        if (doResync) {
+            metrics.resyncs.increment();
+            sendSnapshot();
+            return;
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        ObjectNode frame = session.frame("changes");
+        frame.put("subscription", id);
+        frame.put("revision", ++revision);
+        ArrayNode upserted = frame.putArray("upserted");
+        ArrayNode removed = frame.putArray("removed");
+        long now = System.currentTimeMillis();
+        for (RegistryChange c : batch.values()) {
+            if (c.removed() == null) {
+                upserted.add(wire(c.node()));
+                metrics.pushLatency.record(Math.max(0, now - c.writtenAt()), TimeUnit.MILLISECONDS);
+            } else {
+                removed.addObject().put("id", c.id()).put("reason", c.removed().wireName());
+                if (c.removed() == RemovalReason.EXPIRED) {
+                    metrics.expirations.increment();
+                }
+            }
+        }
+        session.send(frame);
+    }
+
+    private Future<Void> sendSnapshot() {
+        return registry.entries(session.tenant()).compose(entries -> {
+            if (closed) {
+                return Future.succeededFuture();
+            }
+            ObjectNode frame = session.frame("snapshot");
+            frame.put("subscription", id);
+            frame.put("revision", ++revision);
+            ArrayNode nodes = frame.putArray("nodes");
+            List<Node> matching = entries.stream().map(RegistryEntry::node).filter(this::matches).toList();
+            matching.forEach(n -> nodes.add(wire(n)));
+            snapshotSent = true;
+            return session.send(frame).onComplete(ar -> flush());
+        });
+    }
+
+    /** A node as subscribers see it: without the tenant, which is the subscriber's own. */
+    static ObjectNode wire(Node node) {
+        ObjectNode json = Json.MAPPER.valueToTree(node);
+        json.remove("tenant");
+        return json;
+    }
+}

@@ -1,0 +1,78 @@
+package io.switchboard.discovery;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans registry changes out to this replica's subscriptions: one registry listener per tenant that has
+ * subscribers here, whatever their number, removed when the tenant's last subscriber leaves.
+ */
+final class SubscriptionHub {
+    private static final Logger LOG = LoggerFactory.getLogger(SubscriptionHub.class);
+
+    private final NodeRegistry registry;
+    private final Map<String, TenantWatch> watches = new ConcurrentHashMap<>();
+
+    SubscriptionHub(NodeRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Adds a subscription and starts it once the tenant's listener is in place, so no change slips between. */
+    Future<Void> add(String tenant, Subscription subscription) {
+        TenantWatch watch;
+        synchronized (watches) {
+            watch = watches.computeIfAbsent(tenant, t -> new TenantWatch(t, registry));
+            watch.subscriptions.add(subscription);
+        }
+        Promise<Void> started = Promise.promise();
+        // The listener may have been set up from another event loop; start on the subscription's own.
+        watch.ready.onComplete(ar -> subscription.onLoop(() -> {
+            if (ar.failed()) {
+                started.fail(ar.cause());
+            } else {
+                subscription.start().onComplete(started);
+            }
+        }));
+        return started.future();
+    }
+
+    void remove(String tenant, Subscription subscription) {
+        subscription.close();
+        TenantWatch closing = null;
+        synchronized (watches) {
+            TenantWatch watch = watches.get(tenant);
+            if (watch != null && watch.subscriptions.remove(subscription) && watch.subscriptions.isEmpty()) {
+                watches.remove(tenant);
+                closing = watch;
+            }
+        }
+        if (closing != null) {
+            closing.close();
+        }
+    }
+
+    /** The listener of one tenant and its local subscriptions. */
+    private static final class TenantWatch {
+        final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+        final Future<AutoCloseable> ready;
+
+        TenantWatch(String tenant, NodeRegistry registry) {
+            ready = registry.watch(tenant, change -> subscriptions.forEach(s -> s.offer(change)));
+        }
+
+        void close() {
+            ready.onSuccess(handle -> {
+                try {
+                    handle.close();
+                } catch (Exception e) {
+                    LOG.warn("could not remove a registry listener: {}", e.getMessage());
+                }
+            });
+        }
+    }
+}
