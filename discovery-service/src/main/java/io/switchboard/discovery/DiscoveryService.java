@@ -91,8 +91,9 @@ public final class DiscoveryService implements SwitchboardService {
     /** Tells every client to go elsewhere (1001) before the replica leaves; their nodes live on by TTL. */
     @Override
     public Future<Void> stop() {
-        sessions.forEach(s -> s.close(CloseCode.GOING_AWAY, "this replica is shutting down; reconnect"));
-        return Future.succeededFuture();
+        List<Future<Void>> closing = sessions.stream()
+                .map(s -> s.close(CloseCode.GOING_AWAY, "this replica is shutting down; reconnect")).toList();
+        return Future.join(closing).timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty().mapEmpty();
     }
 
     /** The registry this service uses, for tests and benchmarks. */

@@ -85,7 +85,7 @@ final class StandaloneServer {
         long started = System.nanoTime();
         PrometheusMeterRegistry registry = Metrics.registry("switchboard-standalone");
         vertx = Metrics.vertx(registry);
-        own(() -> vertx.close().await(20, TimeUnit.SECONDS));
+        own(() -> ServiceMain.shutdown(vertx).await(20, TimeUnit.SECONDS));
         TokenVerifier verifier = config.auth().verifier(Clock.systemUTC());
         RoutingDatabase database = new RoutingDatabase(vertx,
                 new DatabaseConfig(postgres.jdbcUrl(DATABASE), postgres.user(), postgres.password(), 8), registry);

@@ -81,6 +81,6 @@ public final class ServiceHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        WsTestClient.await(vertx.close());
+        WsTestClient.await(io.switchboard.common.service.ServiceMain.shutdown(vertx));
     }
 }

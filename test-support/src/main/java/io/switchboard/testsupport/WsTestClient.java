@@ -86,6 +86,20 @@ public final class WsTestClient implements AutoCloseable {
         await(socket.writeTextMessage(text));
     }
 
+    /** Queues a frame without waiting for it to be written (for load). */
+    public io.vertx.core.Future<Void> sendNoWait(String text) {
+        return socket.writeTextMessage(text);
+    }
+
+    /** Stops reading from the socket (frames back up in the server's buffers) until {@link #resume()}. */
+    public void pause() {
+        socket.pause();
+    }
+
+    public void resume() {
+        socket.resume();
+    }
+
     public void sendBinary(byte[] data) {
         await(socket.writeBinaryMessage(Buffer.buffer(data)));
     }

@@ -85,10 +85,13 @@ public final class Session {
         send(frame);
     }
 
-    /** Sends a {@code close} frame with the code and reason, then closes the socket with the same. */
-    public void close(short code, String reason) {
+    /**
+     * Sends a {@code close} frame with the code and reason, then closes the socket with the same; completes when the
+     * socket is closed.
+     */
+    public Future<Void> close(short code, String reason) {
         if (closing) {
-            return;
+            return Future.succeededFuture();
         }
         ObjectNode frame = frame("close");
         frame.put("code", code);
@@ -97,7 +100,7 @@ public final class Session {
         closing = true;
         // WebSocket close reasons are limited to 123 bytes.
         String shortReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
-        socket.close(code, shortReason);
+        return socket.close(code, shortReason);
     }
 
     void markOpen() {

@@ -68,12 +68,21 @@ public final class ServiceMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("{} stopping", name);
             try {
-                vertx.close().await(20, TimeUnit.SECONDS);
+                shutdown(vertx).await(20, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.warn("{}: Vert.x did not close cleanly: {}", name, e.getMessage());
             }
             closeAll(owned);
         }, name + "-shutdown"));
+    }
+
+    /**
+     * Undeploys every verticle (so that services can say goodbye to their clients, 1001) and then closes Vert.x.
+     * Closing Vert.x alone would close the servers before the verticles' stop() runs.
+     */
+    public static io.vertx.core.Future<Void> shutdown(Vertx vertx) {
+        var undeployed = vertx.deploymentIDs().stream().map(vertx::undeploy).toList();
+        return io.vertx.core.Future.join(undeployed).eventually(vertx::close).mapEmpty();
     }
 
     /** Closes in reverse order of opening, logging and carrying on past failures. */
