@@ -44,10 +44,15 @@ public final class ServiceHarness implements AutoCloseable {
 
     /** Starts serving the services the factory builds; returns this harness. */
     public ServiceHarness serve(Function<Vertx, List<SwitchboardService>> factory) {
-        HttpHostVerticle host = new HttpHostVerticle(new HttpConfig("127.0.0.1", 0, 1024 * 1024), LIMITS,
+        return serve(0, factory);
+    }
+
+    /** Serves on a given port (0 for any), as a replica restarted at the same address. */
+    public ServiceHarness serve(int port, Function<Vertx, List<SwitchboardService>> factory) {
+        HttpHostVerticle host = new HttpHostVerticle(new HttpConfig("127.0.0.1", port, 1024 * 1024), LIMITS,
                 factory.apply(vertx), List.of(), registry);
         WsTestClient.await(vertx.deployVerticle(host));
-        port = host.actualPort();
+        this.port = host.actualPort();
         return this;
     }
 

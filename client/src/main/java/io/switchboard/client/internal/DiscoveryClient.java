@@ -1,0 +1,265 @@
+package io.switchboard.client.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.client.Discovery;
+import io.switchboard.client.NoNodeException;
+import io.switchboard.client.SwitchboardOptions;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.Node;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The discovery half of the client. Registration state, subscriptions and waiters live on the client's executor
+ * thread; resolves read the pushed {@link NodeView} on the caller's thread.
+ */
+public final class DiscoveryClient implements Discovery, ManagedConnection.Handler {
+    private final SwitchboardOptions options;
+    private final ScheduledExecutorService executor;
+    private final Clock clock;
+    private final NodeView view = new NodeView();
+    private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
+    private ManagedConnection connection;
+
+    // Executor thread only.
+    private final Map<String, Node> hosted = new LinkedHashMap<>();
+    private final Map<String, List<CompletableFuture<Void>>> pendingRegistrations = new HashMap<>();
+    private final Map<String, String> subscriptionToService = new HashMap<>();
+    private final Map<String, String> serviceToSubscription = new ConcurrentHashMap<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+
+    private record Waiter(String service, VersionRange range, EnvironmentSpec env, CompletableFuture<Node> future) {
+    }
+
+    public DiscoveryClient(SwitchboardOptions options, ScheduledExecutorService executor, Clock clock) {
+        this.options = options;
+        this.executor = executor;
+        this.clock = clock;
+        long heartbeat = options.ttl().toMillis() / 2;
+        executor.scheduleAtFixedRate(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+        executor.scheduleAtFixedRate(this::serveWaiters, 1, 1, TimeUnit.SECONDS);
+    }
+
+    public void attach(ManagedConnection connection) {
+        this.connection = connection;
+    }
+
+    @Override
+    public CompletableFuture<Void> register(Node node) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        executor.execute(() -> {
+            hosted.put(node.id(), node);
+            pendingRegistrations.computeIfAbsent(node.id(), id -> new ArrayList<>()).add(done);
+            connection.send(registerFrame(node));
+        });
+        return done;
+    }
+
+    @Override
+    public CompletableFuture<Void> deregister(String nodeId) {
+        return CompletableFuture.runAsync(() -> {
+            if (hosted.remove(nodeId) != null) {
+                connection.send("{\"type\":\"deregister\",\"id\":" + Json.write(nodeId) + "}");
+            }
+        }, executor);
+    }
+
+    @Override
+    public CompletableFuture<Node> resolve(String service, String versionRange, String environment) {
+        VersionRange range;
+        EnvironmentSpec env;
+        try {
+            range = VersionRange.parse(versionRange);
+            env = EnvironmentSpec.parse(environment);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (!serviceToSubscription.containsKey(service)) {
+            executor.execute(() -> subscribe(service));
+        }
+        Node now = pick(service, range, env);
+        if (now != null) {
+            return CompletableFuture.completedFuture(now);
+        }
+        CompletableFuture<Node> future = new CompletableFuture<>();
+        executor.execute(() -> waiters.add(new Waiter(service, range, env, future)));
+        executor.schedule(() -> {
+            if (future.completeExceptionally(new NoNodeException("no node of service '" + service + "' version "
+                    + versionRange + " in environment " + env + " within " + options.resolveTimeout().toMillis()
+                    + " ms" + (connection.isOpen() ? "" : " (not connected to Switchboard)")))) {
+                waiters.removeIf(w -> w.future == future);
+            }
+        }, options.resolveTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return future;
+    }
+
+    @Override
+    public Node resolveBlocking(String service, String versionRange, String environment, Duration timeout) {
+        try {
+            return resolve(service, versionRange, environment).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new NoNodeException("no node of service '" + service + "' version " + versionRange
+                    + " in environment '" + environment + "' within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new NoNodeException(e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoNodeException("interrupted while resolving '" + service + "'");
+        }
+    }
+
+    @Override
+    public void report(Node node, boolean success, Duration latency) {
+        CircuitBreaker breaker = breaker(node.id());
+        if (success) {
+            breaker.success();
+        } else {
+            breaker.failure();
+        }
+    }
+
+    /** The breaker of a node, for tests and diagnostics. */
+    public CircuitBreaker breaker(String nodeId) {
+        return breakers.computeIfAbsent(nodeId, id -> new CircuitBreaker(options.breakerFailures(), options.breakerOpenFor(), clock));
+    }
+
+    private Node pick(String service, VersionRange range, EnvironmentSpec env) {
+        List<Node> nodes = view.nodes(service);
+        List<Node> candidates = candidates(nodes, env.primary(), range);
+        if (candidates.isEmpty() && env.fallback() != null && !view.everHad(service, env.primary(), range)) {
+            candidates = candidates(nodes, env.fallback(), range);
+        }
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        int i = Math.floorMod(roundRobin.computeIfAbsent(service, s -> new AtomicInteger()).getAndIncrement(), candidates.size());
+        Node chosen = candidates.get(i);
+        breaker(chosen.id()).callStarted();
+        return chosen;
+    }
+
+    private List<Node> candidates(List<Node> nodes, String environment, VersionRange range) {
+        List<Node> out = new ArrayList<>();
+        for (Node n : nodes) {
+            if (n.environment().equals(environment) && range.matches(n.version()) && breaker(n.id()).allowsCall()) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void opened() {
+        hosted.values().forEach(n -> connection.send(registerFrame(n)));
+        subscriptionToService.forEach((sub, service) -> connection.send(subscribeFrame(sub, service)));
+    }
+
+    @Override
+    public void frame(JsonNode frame) {
+        switch (frame.path("type").asText()) {
+            case "registered" -> complete(frame.path("id").asText(), null);
+            case "snapshot" -> {
+                String service = subscriptionToService.get(frame.path("subscription").asText());
+                if (service != null) {
+                    view.replace(service, frame.path("nodes"));
+                    serveWaiters();
+                }
+            }
+            case "changes" -> {
+                String service = subscriptionToService.get(frame.path("subscription").asText());
+                if (service != null) {
+                    view.apply(service, frame.path("upserted"), frame.path("removed"));
+                    serveWaiters();
+                }
+            }
+            case "reregister" -> frame.path("ids").forEach(id -> {
+                Node n = hosted.get(id.asText());
+                if (n != null) {
+                    connection.send(registerFrame(n));
+                }
+            });
+            case "error" -> {
+                String ref = frame.path("ref").asText(null);
+                if (ref != null && ref.startsWith("reg:") && frame.path("code").asText().equals("invalid_field")) {
+                    String id = ref.substring(4);
+                    hosted.remove(id);
+                    complete(id, new IllegalArgumentException(frame.path("message").asText()));
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void complete(String nodeId, RuntimeException failure) {
+        List<CompletableFuture<Void>> futures = pendingRegistrations.remove(nodeId);
+        if (futures != null) {
+            futures.forEach(f -> {
+                if (failure == null) {
+                    f.complete(null);
+                } else {
+                    f.completeExceptionally(failure);
+                }
+            });
+        }
+    }
+
+    private void subscribe(String service) {
+        if (serviceToSubscription.containsKey(service)) {
+            return;
+        }
+        String id = "s" + (subscriptionToService.size() + 1);
+        subscriptionToService.put(id, service);
+        serviceToSubscription.put(service, id);
+        connection.send(subscribeFrame(id, service));
+    }
+
+    private void serveWaiters() {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.future.isDone()) {
+                it.remove();
+                continue;
+            }
+            Node n = pick(w.service, w.range, w.env);
+            if (n != null && w.future.complete(n)) {
+                it.remove();
+            }
+        }
+    }
+
+    private void heartbeat() {
+        if (!hosted.isEmpty() && connection.isOpen()) {
+            connection.send(Json.write(Map.of("type", "heartbeat", "ids", List.copyOf(hosted.keySet()))));
+        }
+    }
+
+    private String registerFrame(Node node) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("type", "register");
+        json.put("ref", "reg:" + node.id());
+        json.put("ttl", options.ttl().toSeconds());
+        ObjectNode n = Json.MAPPER.valueToTree(node);
+        n.remove("tenant");
+        json.set("node", n);
+        return Json.write(json);
+    }
+
+    private static String subscribeFrame(String id, String service) {
+        return Json.write(Map.of("type", "subscribe", "id", id, "service", service));
+    }
+}

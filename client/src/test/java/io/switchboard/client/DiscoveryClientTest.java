@@ -1,0 +1,152 @@
+package io.switchboard.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.switchboard.common.model.Node;
+import io.switchboard.testsupport.RealStores;
+import io.switchboard.testsupport.TestHazelcast;
+import io.switchboard.testsupport.Tokens;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The Java client against real discovery replicas. */
+@ExtendWith(RealStores.class)
+class DiscoveryClientTest {
+    static final SwitchboardOptions FAST = SwitchboardOptions.defaults()
+            .withTtl(Duration.ofSeconds(10))
+            .withResolveTimeout(Duration.ofSeconds(10))
+            .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2));
+
+    static Node node(String id, String service, String version, String env) {
+        return new Node(null, id, service, version, "10.0.0.1:" + (8000 + Math.abs(id.hashCode() % 1000)), env, Map.of());
+    }
+
+    static Switchboard client(String tenant, List<DiscoveryReplica> replicas) {
+        return Switchboard.connect(replicas.stream().map(DiscoveryReplica::base).toList(), () -> Tokens.client(tenant), FAST);
+    }
+
+    @Test
+    void registersResolvesRoundRobinAndWaitsForNodesThatAreNotThereYet(TestHazelcast cluster) throws Exception {
+        try (DiscoveryReplica replica = new DiscoveryReplica(cluster);
+             Switchboard provider = client("acme", List.of(replica)); Switchboard consumer = client("acme", List.of(replica))) {
+            CompletableFuture<Node> waiting = consumer.discovery().resolve("payments", "2.1", "prod");
+            assertThat(waiting).isNotDone();
+            provider.discovery().register(node("pay-1", "payments", "2.0.5", "prod")).get(10, TimeUnit.SECONDS);
+            provider.discovery().register(node("pay-2", "payments", "2.1.0", "prod")).get(10, TimeUnit.SECONDS);
+            provider.discovery().register(node("pay-3", "payments", "2.4.1", "prod")).get(10, TimeUnit.SECONDS);
+            assertThat(waiting.get(10, TimeUnit.SECONDS).service()).isEqualTo("payments");
+            await().atMost(Duration.ofSeconds(10)).until(() -> distinct(consumer, 6).size() == 2);
+            assertThat(distinct(consumer, 6)).as("2.1 excludes 2.0.5; round robin over the rest")
+                    .containsExactlyInAnyOrder("pay-2", "pay-3");
+        }
+    }
+
+    private static Set<String> distinct(Switchboard c, int calls) {
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < calls; i++) {
+            ids.add(c.discovery().resolveBlocking("payments", "2.1", "prod", Duration.ofSeconds(5)).id());
+        }
+        return ids;
+    }
+
+    @Test
+    void aResolveWithNoNodeFailsSayingWhatWasMissing(TestHazelcast cluster) {
+        try (DiscoveryReplica replica = new DiscoveryReplica(cluster); Switchboard c = client("acme", List.of(replica))) {
+            assertThatThrownBy(() -> c.discovery().resolveBlocking("ghost", "1.0", "prod", Duration.ofMillis(500)))
+                    .isInstanceOf(NoNodeException.class)
+                    .hasMessageContaining("'ghost'").hasMessageContaining("1.0").hasMessageContaining("prod");
+            assertThat(c.discovery().resolve("x", "not-a-version", "prod")).isCompletedExceptionally();
+        }
+    }
+
+    @Test
+    void theFallbackEnvironmentIsUsedOnlyIfThePrimaryNeverHadAMatchingNode(TestHazelcast cluster) throws Exception {
+        try (DiscoveryReplica replica = new DiscoveryReplica(cluster);
+             Switchboard provider = client("acme", List.of(replica)); Switchboard consumer = client("acme", List.of(replica))) {
+            provider.discovery().register(node("inv-staging", "inventory", "1.0.0", "staging")).get(10, TimeUnit.SECONDS);
+            assertThat(consumer.discovery().resolveBlocking("inventory", "1.0", "prod,fallback:staging", Duration.ofSeconds(10)).id())
+                    .isEqualTo("inv-staging");
+            provider.discovery().register(node("inv-prod", "inventory", "1.0.0", "prod")).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    consumer.discovery().resolveBlocking("inventory", "1.0", "prod,fallback:staging", Duration.ofSeconds(5)).id().equals("inv-prod"));
+            provider.discovery().deregister("inv-prod").get(10, TimeUnit.SECONDS);
+            // prod had a matching node once, so the fallback is not used any more: nothing resolves.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThatThrownBy(() -> consumer.discovery().resolveBlocking("inventory", "1.0", "prod,fallback:staging", Duration.ofMillis(300)))
+                            .isInstanceOf(NoNodeException.class));
+        }
+    }
+
+    @Test
+    void reportedFailuresOpenANodesBreakerAndResolveRoutesAroundIt(TestHazelcast cluster) throws Exception {
+        try (DiscoveryReplica replica = new DiscoveryReplica(cluster);
+             Switchboard provider = client("acme", List.of(replica)); Switchboard consumer = client("acme", List.of(replica))) {
+            provider.discovery().register(node("good", "orders", "1.0.0", "prod")).get(10, TimeUnit.SECONDS);
+            provider.discovery().register(node("bad", "orders", "1.0.0", "prod")).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> resolveMany(consumer, 4).size() == 2);
+            Node bad = findNode(consumer, "bad");
+            for (int i = 0; i < 3; i++) {
+                consumer.discovery().report(bad, false, Duration.ofMillis(5));
+            }
+            assertThat(resolveMany(consumer, 10)).containsExactly("good");
+        }
+    }
+
+    private static Node findNode(Switchboard c, String id) {
+        for (int i = 0; i < 10; i++) {
+            Node n = c.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(5));
+            if (n.id().equals(id)) {
+                return n;
+            }
+        }
+        throw new AssertionError("node " + id + " never resolved");
+    }
+
+    private static Set<String> resolveMany(Switchboard c, int n) {
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(c.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(5)).id());
+        }
+        return ids;
+    }
+
+    @Test
+    void clientsFailOverToALiveReplicaAndKeepTheirNodesRegistered(TestHazelcast cluster) throws Exception {
+        DiscoveryReplica a = new DiscoveryReplica(cluster);
+        DiscoveryReplica b = new DiscoveryReplica(cluster);
+        try (Switchboard provider = client("acme", List.of(b, a)); Switchboard consumer = client("acme", List.of(a))) {
+            provider.discovery().register(node("stays", "orders", "1.0.0", "prod")).get(10, TimeUnit.SECONDS);
+            assertThat(consumer.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(10)).id()).isEqualTo("stays");
+            b.close(); // the provider's replica goes away; it reconnects to a and re-registers
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.harness.get("/api/v1/services", Tokens.operator("acme")).body().contains("\"stays\""));
+            assertThat(consumer.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(10)).id()).isEqualTo("stays");
+        } finally {
+            a.close();
+        }
+    }
+
+    @Test
+    void afterEveryReplicaRestartsTheClientsRebuildTheViewByThemselves(TestHazelcast cluster) throws Exception {
+        DiscoveryReplica first = new DiscoveryReplica(cluster);
+        int port = first.port();
+        try (Switchboard provider = client("acme", List.of(first)); Switchboard consumer = client("acme", List.of(first))) {
+            provider.discovery().register(node("phoenix", "orders", "1.0.0", "prod")).get(10, TimeUnit.SECONDS);
+            assertThat(consumer.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(10)).id()).isEqualTo("phoenix");
+            first.close(); // every replica and the whole cluster are gone: the registry is empty
+            try (DiscoveryReplica second = new DiscoveryReplica(cluster, port)) {
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        second.harness.get("/api/v1/services", Tokens.operator("acme")).body().contains("\"phoenix\""));
+                assertThat(consumer.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(10)).id()).isEqualTo("phoenix");
+            }
+        }
+    }
+}
