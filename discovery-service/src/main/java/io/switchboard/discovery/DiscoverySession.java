@@ -45,6 +45,7 @@ final class DiscoverySession {
     private final DiscoveryMetrics metrics;
     private final Map<String, Hosted> hosted = new LinkedHashMap<>();
     private final Map<String, Subscription> subscriptions = new HashMap<>();
+    private final List<PendingRegistration> pendingRegistrations = new ArrayList<>();
     private final long timer;
     private boolean refreshing;
 
@@ -94,18 +95,37 @@ final class DiscoverySession {
             h.lastHeartbeat = now;
             h.lastRefresh = now;
         }
-        String ref = ref(frame);
         metrics.registrations.increment();
-        registry.register(session.tenant(), node, ttl, session.id()).onComplete(ar -> {
-            if (ar.succeeded()) {
-                ObjectNode answer = session.frame("registered").put("id", node.id()).put("ttl", ttl.toSeconds());
-                if (ref != null) {
-                    answer.put("ref", ref);
+        // Registrations that arrive together (one network read) go to the registry as one batch.
+        if (pendingRegistrations.isEmpty()) {
+            context.runOnContext(v -> flushRegistrations());
+        }
+        pendingRegistrations.add(new PendingRegistration(new NodeRegistry.Registration(node, ttl), ref(frame)));
+    }
+
+    private record PendingRegistration(NodeRegistry.Registration registration, String ref) {
+    }
+
+    private void flushRegistrations() {
+        List<PendingRegistration> batch = List.copyOf(pendingRegistrations);
+        pendingRegistrations.clear();
+        // The last registration of a node in the batch wins, as if they had been applied in order.
+        Map<String, NodeRegistry.Registration> latest = new LinkedHashMap<>();
+        batch.forEach(p -> latest.put(p.registration().node().id(), p.registration()));
+        registry.register(session.tenant(), List.copyOf(latest.values()), session.id()).onComplete(ar -> {
+            for (PendingRegistration p : batch) {
+                Node node = p.registration().node();
+                if (ar.succeeded()) {
+                    ObjectNode answer = session.frame("registered").put("id", node.id())
+                            .put("ttl", p.registration().ttl().toSeconds());
+                    if (p.ref() != null) {
+                        answer.put("ref", p.ref());
+                    }
+                    session.send(answer);
+                } else {
+                    session.error(ErrorCode.UNAVAILABLE, "the registry could not store '" + node.id() + "': "
+                            + ar.cause().getMessage() + "; retry", "node.id", p.ref());
                 }
-                session.send(answer);
-            } else {
-                session.error(ErrorCode.UNAVAILABLE, "the registry could not store '" + node.id() + "': "
-                        + ar.cause().getMessage() + "; retry", "node.id", ref);
             }
         });
     }

@@ -15,13 +15,22 @@ import java.util.function.Consumer;
  */
 public interface NodeRegistry {
 
+    /** A node to register and the TTL it asked for. */
+    record Registration(Node node, Duration ttl) {
+    }
+
     /**
-     * Registers or refreshes a node for {@code ttl}. If another node of the same service was registered at the
-     * same address, it is removed with {@link RemovalReason#REPLACED}.
+     * Registers or refreshes nodes, in as few distributed calls as the store allows. If another node of the same
+     * service was registered at the same address as one of them, it is removed with {@link RemovalReason#REPLACED}.
      *
-     * @param owner the session that keeps the node alive
+     * @param owner the session that keeps the nodes alive
      */
-    Future<Void> register(String tenant, Node node, Duration ttl, String owner);
+    Future<Void> register(String tenant, List<Registration> batch, String owner);
+
+    /** Registers or refreshes one node; see {@link #register(String, List, String)}. */
+    default Future<Void> register(String tenant, Node node, Duration ttl, String owner) {
+        return register(tenant, List.of(new Registration(node, ttl)), owner);
+    }
 
     /**
      * Extends the life of live nodes in one batched call: each node's expiry becomes its given remaining lifetime

@@ -12,6 +12,9 @@ import java.util.UUID;
  * meet), all shut down after the class.
  */
 public final class TestHazelcast implements AutoCloseable {
+    public TestHazelcast() {
+    }
+
     private final String clusterName = "test-" + UUID.randomUUID();
     private final List<HazelcastInstance> instances = new ArrayList<>();
 

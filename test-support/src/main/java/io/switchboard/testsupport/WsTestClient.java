@@ -28,9 +28,12 @@ public final class WsTestClient implements AutoCloseable {
     private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Short> closed = new CompletableFuture<>();
 
-    private WsTestClient(WebSocketClient client, WebSocket socket) {
+    private final io.vertx.core.Context context;
+
+    private WsTestClient(WebSocketClient client, WebSocket socket, io.vertx.core.Context context) {
         this.client = client;
         this.socket = socket;
+        this.context = context;
         socket.textMessageHandler(text -> frames.add(Json.parse(text)));
         socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
     }
@@ -44,8 +47,12 @@ public final class WsTestClient implements AutoCloseable {
             options.addHeader("Authorization", "Bearer " + token);
         }
         try {
-            WebSocket ws = client.connect(options).await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-            return new WsTestClient(client, ws);
+            io.vertx.core.Context[] context = new io.vertx.core.Context[1];
+            WebSocket ws = client.connect(options).map(w -> {
+                context[0] = Vertx.currentContext();
+                return w;
+            }).await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            return new WsTestClient(client, ws, context[0]);
         } catch (Exception e) {
             client.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
@@ -89,6 +96,11 @@ public final class WsTestClient implements AutoCloseable {
     /** Queues a frame without waiting for it to be written (for load). */
     public io.vertx.core.Future<Void> sendNoWait(String text) {
         return socket.writeTextMessage(text);
+    }
+
+    /** Queues many frames in order, written from the connection's own event loop in one go (for load). */
+    public void sendAllNoWait(java.util.List<String> texts) {
+        context.runOnContext(v -> texts.forEach(socket::writeTextMessage));
     }
 
     /** Stops reading from the socket (frames back up in the server's buffers) until {@link #resume()}. */
@@ -169,7 +181,7 @@ public final class WsTestClient implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.isDone()) {
-            socket.close();
+            socket.close().otherwiseEmpty();
         }
         client.close();
     }

@@ -14,7 +14,26 @@ import io.switchboard.common.config.HazelcastConfig;
  * in their own order, phone-home off, logging through SLF4J.
  */
 public final class HazelcastConnector {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HazelcastConnector.class);
+
+    static {
+        // Hazelcast completes async calls on the common ForkJoinPool, or on a new thread per callback when that pool
+        // has one thread, which is what a 2-core machine gets by default: ten times slower. The launcher and the
+        // test runner set this flag; setting it here covers other launches if the pool is not yet created.
+        if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+                    Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
+        }
+    }
+
     private HazelcastConnector() {
+    }
+
+    private static void checkAsyncPool() {
+        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() <= 1) {
+            LOG.warn("the common ForkJoinPool has one thread, so Hazelcast async calls spawn a thread each and run "
+                    + "about ten times slower; start the JVM with -Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
+        }
     }
 
     public static HazelcastInstance start(HazelcastConfig config) {
@@ -22,6 +41,7 @@ public final class HazelcastConnector {
     }
 
     public static HazelcastInstance member(HazelcastConfig config) {
+        checkAsyncPool();
         Config hz = new Config();
         hz.setClusterName(config.clusterName());
         hz.setProperty("hazelcast.logging.type", "slf4j");
@@ -41,6 +61,7 @@ public final class HazelcastConnector {
     }
 
     public static HazelcastInstance client(HazelcastConfig config) {
+        checkAsyncPool();
         ClientConfig client = new ClientConfig();
         client.setClusterName(config.clusterName());
         client.setProperty("hazelcast.logging.type", "slf4j");

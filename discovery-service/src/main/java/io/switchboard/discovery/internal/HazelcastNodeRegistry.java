@@ -67,20 +67,32 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public Future<Void> register(String tenant, Node node, Duration ttl, String owner) {
+    public Future<Void> register(String tenant, List<Registration> batch, String owner) {
         long now = System.currentTimeMillis();
-        RegistryEntry entry = new RegistryEntry(node, (int) ttl.toSeconds(), now, now, owner, null);
-        long expiry = ttl.toMillis() + EXPIRY_SLACK_MILLIS;
-        Future<Object> stored = future(nodes(tenant).submitToKey(node.id(), new RegisterProcessor(entry.toJson(), expiry)));
-        Future<String> indexed = future(addresses(tenant).putAsync(addressKey(node), node.id(), expiry,
-                java.util.concurrent.TimeUnit.MILLISECONDS));
-        return Future.all(stored, indexed).compose(all -> {
-            String previous = indexed.result();
-            if (previous == null || previous.equals(node.id())) {
-                return Future.succeededFuture();
+        List<Future<?>> writes = new ArrayList<>(batch.size() * 2);
+        List<Future<String>> previousAtAddress = new ArrayList<>(batch.size());
+        // One small call per node and per address, all in flight at once: a multi-key call would ship the whole
+        // batch to every partition, which costs more than it saves.
+        for (Registration r : batch) {
+            Node node = r.node();
+            long expiry = r.ttl().toMillis() + EXPIRY_SLACK_MILLIS;
+            String json = new RegistryEntry(node, (int) r.ttl().toSeconds(), now, now, owner, null).toJson();
+            writes.add(future(nodes(tenant).submitToKey(node.id(), new RegisterProcessor(json, expiry))));
+            Future<String> previous = future(addresses(tenant).submitToKey(addressKey(node), new IndexProcessor(node.id(), expiry)));
+            writes.add(previous);
+            previousAtAddress.add(previous);
+        }
+        return Future.all(writes).compose(all -> {
+            List<Future<Boolean>> replaced = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                Node node = batch.get(i).node();
+                String previous = previousAtAddress.get(i).result();
+                if (previous != null && !previous.equals(node.id())) {
+                    replaced.add(future(nodes(tenant).submitToKey(previous,
+                            new RemoveProcessor(RemovalReason.REPLACED, null, node.service(), node.address()))));
+                }
             }
-            return future(nodes(tenant).submitToKey(previous,
-                    new RemoveProcessor(RemovalReason.REPLACED, null, node.service(), node.address()))).mapEmpty();
+            return Future.join(replaced).mapEmpty();
         });
     }
 

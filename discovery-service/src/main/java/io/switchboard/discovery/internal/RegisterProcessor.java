@@ -13,14 +13,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class RegisterProcessor implements EntryProcessor<String, String, Object> {
     @Serial
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 3L;
 
     private final String json;
-    private final long ttlMillis;
+    private final long expiryMillis;
 
-    RegisterProcessor(String json, long ttlMillis) {
+    RegisterProcessor(String json, long expiryMillis) {
         this.json = json;
-        this.ttlMillis = ttlMillis;
+        this.expiryMillis = expiryMillis;
     }
 
     @Override
@@ -34,7 +34,7 @@ final class RegisterProcessor implements EntryProcessor<String, String, Object> 
                         next.owner(), null).toJson();
             }
         }
-        ((ExtendedMapEntry<String, String>) entry).setValue(value, ttlMillis, TimeUnit.MILLISECONDS);
+        ((ExtendedMapEntry<String, String>) entry).setValue(value, expiryMillis, TimeUnit.MILLISECONDS);
         return null;
     }
 }
