@@ -74,7 +74,10 @@ public final class DiscoveryService implements SwitchboardService {
                 "deregister", on(DiscoverySession::deregister),
                 "subscribe", on(DiscoverySession::subscribe),
                 "unsubscribe", on(DiscoverySession::unsubscribe));
-        router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), any, limits, handlers, new Lifecycle()));
+        router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), any, limits, handlers, new Lifecycle(),
+                Map.of("maxNodesPerConnection", config.maxNodesPerConnection(),
+                        "maxSubscriptionsPerConnection", config.maxSubscriptionsPerConnection(),
+                        "minTtl", (int) config.minTtl().toSeconds(), "maxTtl", (int) config.maxTtl().toSeconds())));
         ServicesResource services = new ServicesResource(registry);
         router.get("/api/v1/services").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(services::handle);
     }

@@ -22,6 +22,7 @@ import io.switchboard.query.QueryService;
 import io.switchboard.routing.DatabaseConfig;
 import io.switchboard.routing.RoutingDatabase;
 import io.switchboard.routing.RoutingService;
+import io.switchboard.tracing.TracingConfig;
 import io.switchboard.tracing.TracingService;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -97,7 +98,8 @@ final class StandaloneServer {
         List<SwitchboardService> services = List.of(
                 new DiscoveryService(vertx, ws, DiscoveryConfig.from(ConfigSource.fromEnvironment("discovery.properties")),
                         hazelcast, verifier, registry),
-                new TracingService(vertx, ws, hazelcast, verifier),
+                new TracingService(vertx, ws, TracingConfig.from(ConfigSource.fromEnvironment("tracing.properties")),
+                        hazelcast, verifier, registry),
                 new QueryService(vertx, history, verifier),
                 new RoutingService(vertx, database, hazelcast, verifier));
         HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry);

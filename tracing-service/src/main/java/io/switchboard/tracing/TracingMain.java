@@ -6,7 +6,7 @@ import io.switchboard.common.hazelcast.HazelcastConnector;
 import io.switchboard.common.service.ServiceMain;
 import java.time.Clock;
 
-/** Runs the tracing service alone, against the Hazelcast cluster its configuration names (tracing.properties). */
+/** Runs the tracing service alone, as a member of the Hazelcast cluster its configuration names (tracing.properties). */
 public final class TracingMain {
     private TracingMain() {
     }
@@ -14,9 +14,10 @@ public final class TracingMain {
     public static void main(String[] args) {
         ServiceMain.run("tracing", "tracing.properties", (vertx, source, registry, owned) -> {
             ServiceConfig config = ServiceConfig.from(source);
+            TracingConfig tracing = TracingConfig.from(source);
             HazelcastInstance hazelcast = HazelcastConnector.start(config.hazelcast());
             owned.add(hazelcast::shutdown);
-            return new TracingService(vertx, config.ws(), hazelcast, config.auth().verifier(Clock.systemUTC()));
+            return new TracingService(vertx, config.ws(), tracing, hazelcast, config.auth().verifier(Clock.systemUTC()), registry);
         });
     }
 }

@@ -1,37 +1,61 @@
 package io.switchboard.tracing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.common.auth.AuthHandler;
 import io.switchboard.common.auth.Role;
 import io.switchboard.common.auth.TokenVerifier;
+import io.switchboard.common.buffer.TraceRings;
+import io.switchboard.common.codec.EventCodec;
 import io.switchboard.common.hazelcast.HazelcastConnector;
+import io.switchboard.common.model.EventValidator;
+import io.switchboard.common.model.Limits;
 import io.switchboard.common.observe.HealthCheck;
+import io.switchboard.common.protocol.CloseCode;
+import io.switchboard.common.protocol.MessageHandler;
 import io.switchboard.common.protocol.ProtocolEndpoint;
 import io.switchboard.common.protocol.ProtocolLimits;
+import io.switchboard.common.protocol.Session;
 import io.switchboard.common.protocol.SessionListener;
 import io.switchboard.common.service.SwitchboardService;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
- * The tracing service: the WebSocket endpoint {@value #PATH} speaking protocol v1 on the Hazelcast cluster.
- * The handshake, auth and frame checks are in place; its message types come with the tracing issue.
+ * The tracing service: ingest of logs, spans and call outcomes over WebSocket ({@value #PATH}, protocol v1
+ * section 8) into the trace buffer (Hazelcast ring buffers), and filtered live tails of it.
  */
 public final class TracingService implements SwitchboardService {
     public static final String PATH = "/v1/tracing";
+    private static final String STATE = "tracing";
 
     private final Vertx vertx;
     private final ProtocolLimits limits;
+    private final TracingConfig config;
     private final HazelcastInstance hazelcast;
     private final TokenVerifier verifier;
+    private final TraceRings rings;
+    private final TracingMetrics metrics;
+    private final EventCodec codec = new EventCodec(new EventValidator(Limits.DEFAULT));
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
 
-    public TracingService(Vertx vertx, ProtocolLimits limits, HazelcastInstance hazelcast, TokenVerifier verifier) {
+    public TracingService(Vertx vertx, ProtocolLimits limits, TracingConfig config, HazelcastInstance hazelcast,
+                          TokenVerifier verifier, MeterRegistry meters) {
         this.vertx = vertx;
         this.limits = limits;
+        this.config = config;
         this.hazelcast = hazelcast;
         this.verifier = verifier;
+        TraceRings.configure(hazelcast, config.bufferShards(), config.bufferCapacity());
+        this.rings = new TraceRings(hazelcast, config.bufferShards());
+        this.metrics = new TracingMetrics(meters, hazelcast, rings);
     }
 
     @Override
@@ -39,14 +63,52 @@ public final class TracingService implements SwitchboardService {
         return "tracing";
     }
 
+    /** The buffer this service writes, for tests and benchmarks. */
+    public TraceRings rings() {
+        return rings;
+    }
+
     @Override
     public void mount(Router router) {
-        AuthHandler auth = AuthHandler.requiring(vertx, verifier, Role.CLIENT, Role.OPERATOR);
-        router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), auth, limits, Map.of(), SessionListener.NONE));
+        AuthHandler any = AuthHandler.requiring(vertx, verifier, Role.CLIENT, Role.OPERATOR);
+        Map<String, MessageHandler> handlers = Map.of(
+                "events", on(TracingSession::events),
+                "tail", on(TracingSession::tail),
+                "untail", on(TracingSession::untail));
+        router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), any, limits, handlers, new Lifecycle(),
+                Map.of("maxInFlight", config.maxInFlight(), "maxItemsPerBatch", config.maxItemsPerBatch())));
+    }
+
+    private static MessageHandler on(BiConsumer<TracingSession, JsonNode> action) {
+        return (session, frame) -> action.accept((TracingSession) session.attributes().get(STATE), frame);
     }
 
     @Override
     public List<HealthCheck> healthChecks() {
         return List.of(HazelcastConnector.healthCheck(hazelcast));
+    }
+
+    @Override
+    public Future<Void> stop() {
+        List<Future<Void>> closing = sessions.stream()
+                .map(s -> s.close(CloseCode.GOING_AWAY, "this replica is shutting down; reconnect")).toList();
+        return Future.join(closing).timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty().mapEmpty();
+    }
+
+    private final class Lifecycle implements SessionListener {
+        @Override
+        public void opened(Session session) {
+            sessions.add(session);
+            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics));
+        }
+
+        @Override
+        public void closed(Session session, boolean graceful) {
+            sessions.remove(session);
+            TracingSession state = (TracingSession) session.attributes().remove(STATE);
+            if (state != null) {
+                state.closed();
+            }
+        }
     }
 }

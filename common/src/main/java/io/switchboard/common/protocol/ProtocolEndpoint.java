@@ -34,6 +34,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
     private final ProtocolLimits limits;
     private final Map<String, MessageHandler> handlers;
     private final SessionListener listener;
+    private final Map<String, Integer> advertised;
 
     /**
      * @param name     the service name, reported in the {@code open} answer
@@ -42,6 +43,14 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
      */
     public ProtocolEndpoint(Vertx vertx, String name, AuthHandler auth, ProtocolLimits limits,
                             Map<String, MessageHandler> handlers, SessionListener listener) {
+        this(vertx, name, auth, limits, handlers, listener, Map.of());
+    }
+
+    /**
+     * @param advertised the service's own limits, announced to clients in the {@code open} answer's {@code limits}
+     */
+    public ProtocolEndpoint(Vertx vertx, String name, AuthHandler auth, ProtocolLimits limits,
+                            Map<String, MessageHandler> handlers, SessionListener listener, Map<String, Integer> advertised) {
         if (handlers.containsKey("open") || handlers.containsKey("close")) {
             throw new IllegalArgumentException("open and close are handled by the endpoint itself");
         }
@@ -51,6 +60,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         this.limits = limits;
         this.handlers = Map.copyOf(handlers);
         this.listener = listener;
+        this.advertised = Map.copyOf(advertised);
     }
 
     @Override
@@ -160,7 +170,8 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         answer.put("tenant", session.tenant());
         answer.put("role", session.principal().role().wireName());
         answer.put("expiresAt", session.principal().expiresAt().toString());
-        answer.putObject("limits").put("maxFrameBytes", limits.maxFrameBytes());
+        ObjectNode announced = answer.putObject("limits").put("maxFrameBytes", limits.maxFrameBytes());
+        advertised.forEach(announced::put);
         if (ref != null) {
             answer.put("ref", ref);
         }

@@ -50,7 +50,14 @@ public final class Session {
 
     /** True when the socket's outbound buffer is over its high-water mark; callers should back off or drop. */
     public boolean writeQueueFull() {
-        return socket.writeQueueFull();
+        if (closing) {
+            return true;
+        }
+        try {
+            return socket.writeQueueFull();
+        } catch (IllegalStateException closed) {
+            return true; // the socket closed under us: nothing more can be written
+        }
     }
 
     /** Called when the outbound buffer has drained below its low-water mark (after {@link #writeQueueFull()}). */
@@ -63,6 +70,23 @@ public final class Session {
             return Future.failedFuture("session " + id + " is closing");
         }
         return socket.writeTextMessage(Json.write(frame));
+    }
+
+    /** Sends a frame already encoded as JSON text (for frames assembled from stored JSON without re-parsing). */
+    public Future<Void> sendText(String json) {
+        if (closing) {
+            return Future.failedFuture("session " + id + " is closing");
+        }
+        return socket.writeTextMessage(json);
+    }
+
+    /** Stops reading frames from the client (TCP back-pressure) until {@link #resume()}. */
+    public void pause() {
+        socket.pause();
+    }
+
+    public void resume() {
+        socket.resume();
     }
 
     public ObjectNode frame(String type) {

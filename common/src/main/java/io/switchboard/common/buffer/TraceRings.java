@@ -1,0 +1,102 @@
+package io.switchboard.common.buffer;
+
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.RingbufferConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.ringbuffer.Ringbuffer;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.TraceItem;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The trace buffer's layout in Hazelcast, shared by the tracing service (which writes) and the query service's
+ * indexer (which reads): a fixed set of ring buffers {@code trace-ring-0 .. trace-ring-(n-1)}, spread over the
+ * members by Hazelcast's partitioning, each overwriting its oldest items when full.
+ *
+ * <p>A record is the tenant, a newline, and the item's JSON (kind, id, tenant and all), so that a reader can filter
+ * by tenant without parsing. Sequences are per ring; a position in the whole buffer is one sequence per ring.
+ */
+public final class TraceRings {
+    public static final String PREFIX = "trace-ring-";
+
+    private final HazelcastInstance hazelcast;
+    private final int shards;
+
+    public TraceRings(HazelcastInstance hazelcast, int shards) {
+        if (shards < 1 || shards > 256) {
+            throw new IllegalArgumentException("shards must be from 1 to 256, got " + shards);
+        }
+        this.hazelcast = hazelcast;
+        this.shards = shards;
+    }
+
+    /**
+     * Declares the rings' capacity cluster-wide; call before first use (the tracing service does on start).
+     *
+     * @param totalCapacity items across all rings, split evenly
+     */
+    public static void configure(HazelcastInstance hazelcast, int shards, int totalCapacity) {
+        RingbufferConfig wanted = new RingbufferConfig(PREFIX + "*")
+                .setCapacity(Math.max(1, totalCapacity / shards))
+                .setBackupCount(1)
+                .setTimeToLiveSeconds(0)
+                .setInMemoryFormat(InMemoryFormat.BINARY);
+        try {
+            hazelcast.getConfig().addRingBufferConfig(wanted);
+        } catch (com.hazelcast.config.InvalidConfigurationException e) {
+            // Another replica configured the cluster first, differently; the cluster's configuration stands.
+            org.slf4j.LoggerFactory.getLogger(TraceRings.class).warn("the cluster's trace buffer is configured "
+                    + "differently from this replica's (capacity {} per ring wanted); the cluster's stands. Give every "
+                    + "replica the same tracing.buffer-capacity and tracing.buffer-shards.", wanted.getCapacity());
+        }
+    }
+
+    public int shards() {
+        return shards;
+    }
+
+    public Ringbuffer<String> ring(int shard) {
+        return hazelcast.getRingbuffer(PREFIX + shard);
+    }
+
+    public List<Ringbuffer<String>> rings() {
+        List<Ringbuffer<String>> out = new ArrayList<>(shards);
+        for (int i = 0; i < shards; i++) {
+            out.add(ring(i));
+        }
+        return out;
+    }
+
+    /** The ring for a writer: one connection always writes to the same ring, which keeps its items in order. */
+    public int shardFor(String key) {
+        return Math.floorMod(key.hashCode(), shards);
+    }
+
+    public static String encode(TraceItem item) {
+        return item.tenant() + "\n" + Json.write(item);
+    }
+
+    public static String tenantOf(String record) {
+        int nl = record.indexOf('\n');
+        return nl < 0 ? "" : record.substring(0, nl);
+    }
+
+    public static boolean belongsTo(String record, String tenant) {
+        return record.length() > tenant.length() && record.charAt(tenant.length()) == '\n' && record.startsWith(tenant);
+    }
+
+    /** The item of a record (with its tenant). */
+    public static TraceItem decode(String record) {
+        try {
+            return Json.MAPPER.readValue(record.substring(record.indexOf('\n') + 1), TraceItem.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("unreadable trace record: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JSON of a record's item, as stored. */
+    public static String json(String record) {
+        return record.substring(record.indexOf('\n') + 1);
+    }
+}

@@ -1,0 +1,43 @@
+package io.switchboard.tracing;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.ringbuffer.Ringbuffer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.common.buffer.TraceRings;
+
+/**
+ * The tracing service's meters, prefixed {@code switchboard.tracing}: items accepted and rejected, items clients
+ * dropped before sending, the buffer's fill, and the items overwritten before the indexer read them (from the
+ * indexer's checkpoints in {@code indexer.checkpoints}, when an indexer runs).
+ */
+final class TracingMetrics {
+    static final String CHECKPOINTS = "indexer.checkpoints";
+
+    final Counter accepted;
+    final Counter rejected;
+    final Counter clientDropped;
+    final Counter lagged;
+
+    TracingMetrics(MeterRegistry registry, HazelcastInstance hazelcast, TraceRings rings) {
+        accepted = Counter.builder("switchboard.tracing.items.accepted").description("Items appended to the buffer").register(registry);
+        rejected = Counter.builder("switchboard.tracing.items.rejected").description("Items refused by validation").register(registry);
+        clientDropped = Counter.builder("switchboard.tracing.items.client.dropped")
+                .description("Items clients reported dropping because their buffer was full").register(registry);
+        lagged = Counter.builder("switchboard.tracing.tail.lagged").description("Items tail subscribers missed").register(registry);
+        IMap<String, Long> checkpoints = hazelcast.getMap(CHECKPOINTS);
+        for (int i = 0; i < rings.shards(); i++) {
+            Ringbuffer<String> ring = rings.ring(i);
+            String name = TraceRings.PREFIX + i;
+            Gauge.builder("switchboard.tracing.buffer.fill", ring, r -> (double) r.size() / r.capacity())
+                    .tag("ring", name).description("Share of the ring in use").register(registry);
+            Gauge.builder("switchboard.tracing.buffer.unindexed.overwritten", ring, r -> {
+                Long checkpoint = checkpoints.get(name);
+                return checkpoint == null ? 0 : Math.max(0, r.headSequence() - (checkpoint + 1));
+            }).tag("ring", name).description("Items overwritten before the indexer read them, by its last checkpoint")
+                    .register(registry);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.switchboard.tracing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hazelcast.ringbuffer.OverflowPolicy;
+import com.hazelcast.ringbuffer.Ringbuffer;
+import io.switchboard.common.buffer.TraceRings;
+import io.switchboard.common.codec.EventCodec;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.Level;
+import io.switchboard.common.model.TraceItem;
+import io.switchboard.common.model.ValidationException;
+import io.switchboard.common.model.Violation;
+import io.switchboard.common.protocol.ErrorCode;
+import io.switchboard.common.protocol.ProtocolException;
+import io.switchboard.common.protocol.Session;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tracing state of one connection: its batches on their way into the buffer, and its tails. Runs on the
+ * connection's event loop. A connection always writes to the same ring, one batch after another, so its items
+ * keep their order; acks follow in order too. With {@code maxInFlight} batches unacknowledged the server stops
+ * reading the connection, so a fast sender is slowed by TCP rather than by server memory.
+ */
+final class TracingSession {
+    private final Session session;
+    private final Vertx vertx;
+    private final TraceRings rings;
+    private final Ringbuffer<String> ring;
+    private final EventCodec codec;
+    private final TracingConfig config;
+    private final TracingMetrics metrics;
+    private final Map<String, Tail> tails = new HashMap<>();
+    private Future<?> appended = Future.succeededFuture();
+    private int inFlight;
+    private boolean paused;
+
+    TracingSession(Session session, Vertx vertx, TraceRings rings, EventCodec codec, TracingConfig config, TracingMetrics metrics) {
+        this.session = session;
+        this.vertx = vertx;
+        this.rings = rings;
+        this.ring = rings.ring(rings.shardFor(session.id()));
+        this.codec = codec;
+        this.config = config;
+        this.metrics = metrics;
+        session.onDrain(v -> tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::drained));
+    }
+
+    void events(JsonNode frame) {
+        long seq = nonNegative(frame, "seq", true);
+        long dropped = nonNegative(frame, "dropped", false);
+        JsonNode items = frame.get("items");
+        if (items == null || !items.isArray()) {
+            throw invalid("items", "must be an array of items");
+        }
+        if (items.size() > config.maxItemsPerBatch()) {
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the batch has " + items.size()
+                    + " items; the limit is " + config.maxItemsPerBatch() + ": send smaller batches (nothing was kept)", "items");
+        }
+        List<String> records = new ArrayList<>(items.size());
+        ObjectNode ack = session.frame("ack");
+        ack.put("seq", seq);
+        ArrayNode rejected = Json.MAPPER.createArrayNode();
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            try {
+                TraceItem valid = codec.item(item, session.tenant(), "items[" + i + "]");
+                records.add(TraceRings.encode(valid));
+            } catch (ValidationException e) {
+                rejected.addObject().put("id", item.path("id").asText("")).put("index", i).put("reason", e.getMessage());
+            }
+        }
+        metrics.rejected.increment(rejected.size());
+        metrics.clientDropped.increment(dropped);
+        ack.put("accepted", records.size());
+        ack.set("rejected", rejected);
+        String ref = "seq:" + seq;
+        inFlight++;
+        if (inFlight >= config.maxInFlight() && !paused) {
+            paused = true;
+            session.pause();
+        }
+        appended = appended.transform(previous -> records.isEmpty() ? Future.succeededFuture()
+                : Future.fromCompletionStage(ring.addAllAsync(records, OverflowPolicy.OVERWRITE), vertx.getOrCreateContext()))
+                .onComplete(ar -> {
+                    inFlight--;
+                    if (paused && inFlight < config.maxInFlight()) {
+                        paused = false;
+                        session.resume();
+                    }
+                    if (ar.succeeded()) {
+                        metrics.accepted.increment(records.size());
+                        session.send(ack);
+                    } else {
+                        session.error(ErrorCode.UNAVAILABLE, "batch " + seq + " was not stored (" + ar.cause().getMessage()
+                                + "); send it again", null, ref);
+                    }
+                });
+    }
+
+    void tail(JsonNode frame) {
+        String id = text(frame, "id", true);
+        if (!id.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw invalid("id", "must be 1 to 64 of letters, digits and . _ : -");
+        }
+        if (tails.containsKey(id)) {
+            throw invalid("id", "tail '" + id + "' already exists on this connection; untail it first");
+        }
+        if (tails.size() >= config.maxTailsPerConnection()) {
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "this connection already holds " + tails.size()
+                    + " tails, the limit", "id");
+        }
+        TailFilter filter = filter(frame.get("filter"));
+        String from = text(frame, "from", false);
+        long[] explicit;
+        try {
+            explicit = from == null || from.equals("now") || from.equals("earliest") ? null : Tail.parseCursor(from, rings.shards());
+        } catch (IllegalArgumentException e) {
+            throw invalid("from", e.getMessage());
+        }
+        Future<Tail.Start> start = Tail.start(vertx, rings, from == null ? "now" : from, explicit);
+        tails.put(id, null); // starting: its position is being read
+        start.onComplete(ar -> {
+            if (!tails.containsKey(id)) {
+                return; // untailed or closed meanwhile
+            }
+            if (ar.failed()) {
+                tails.remove(id);
+                session.error(ErrorCode.UNAVAILABLE, "the buffer could not be read: " + ar.cause().getMessage(), "id", null);
+                return;
+            }
+            Tail tail = new Tail(id, filter, session, vertx, rings, metrics, ar.result());
+            tails.put(id, tail);
+            session.send(session.frame("tailing").put("id", id).put("cursor", tail.cursor()));
+            tail.start();
+        });
+    }
+
+    void untail(JsonNode frame) {
+        String id = text(frame, "id", true);
+        if (!tails.containsKey(id)) {
+            throw invalid("id", "there is no tail '" + id + "' on this connection");
+        }
+        Tail tail = tails.remove(id);
+        if (tail != null) {
+            tail.stop();
+        }
+        session.send(session.frame("untailed").put("id", id));
+    }
+
+    void closed() {
+        tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::stop);
+        tails.clear();
+    }
+
+    private TailFilter filter(JsonNode f) {
+        if (f != null && !f.isNull() && !f.isObject()) {
+            throw invalid("filter", "must be an object");
+        }
+        JsonNode filter = f == null ? Json.MAPPER.createObjectNode() : f;
+        String level = text(filter, "level", false);
+        Level minLevel;
+        try {
+            minLevel = level == null ? null : Level.parse(level);
+        } catch (IllegalArgumentException e) {
+            throw invalid("filter.level", e.getMessage());
+        }
+        String traceId = text(filter, "traceId", false);
+        if (traceId != null && !traceId.matches("[0-9a-f]{32}")) {
+            throw invalid("filter.traceId", "must be 32 lowercase hex digits");
+        }
+        String textFilter = text(filter, "text", false);
+        if (textFilter != null && (textFilter.isEmpty() || textFilter.length() > 200)) {
+            throw invalid("filter.text", "must be 1 to 200 characters");
+        }
+        return new TailFilter(session.tenant(), name(filter, "service"), minLevel, name(filter, "environment"), traceId, textFilter);
+    }
+
+    private static String name(JsonNode frame, String field) {
+        String v = text(frame, field, false);
+        if (v != null && !v.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+            throw invalid("filter." + field, "must be a name of letters, digits and . _ -");
+        }
+        return v;
+    }
+
+    private static long nonNegative(JsonNode frame, String field, boolean required) {
+        JsonNode v = frame.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw invalid(field, "is required");
+            }
+            return 0;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < 0) {
+            throw invalid(field, "must be a whole number, 0 or more");
+        }
+        return v.asLong();
+    }
+
+    private static String text(JsonNode frame, String field, boolean required) {
+        JsonNode v = frame.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw invalid(field, "is required");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw invalid(field, "must be a string");
+        }
+        return v.asText();
+    }
+
+    private static ValidationException invalid(String field, String message) {
+        return new ValidationException(List.of(new Violation(field, message)));
+    }
+}

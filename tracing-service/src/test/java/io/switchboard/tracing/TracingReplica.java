@@ -1,0 +1,32 @@
+package io.switchboard.tracing;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.switchboard.testsupport.ServiceHarness;
+import io.switchboard.testsupport.TestHazelcast;
+import io.switchboard.testsupport.Tokens;
+import io.switchboard.testsupport.WsTestClient;
+import java.util.List;
+
+/** A tracing replica for tests: a Hazelcast member of the test's cluster and the service on a free port. */
+final class TracingReplica implements AutoCloseable {
+    final HazelcastInstance member;
+    final ServiceHarness harness;
+    final TracingService service;
+
+    TracingReplica(TestHazelcast cluster, TracingConfig config) {
+        member = cluster.member();
+        harness = new ServiceHarness();
+        service = new TracingService(harness.vertx(), ServiceHarness.LIMITS, config, member, Tokens.verifier(), harness.registry());
+        harness.serve(vertx -> List.of(service));
+    }
+
+    WsTestClient client(String tenant) {
+        return WsTestClient.open(harness.vertx(), harness.port(), TracingService.PATH, Tokens.client(tenant));
+    }
+
+    @Override
+    public void close() {
+        harness.close();
+        member.shutdown();
+    }
+}

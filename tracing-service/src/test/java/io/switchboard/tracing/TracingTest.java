@@ -1,0 +1,249 @@
+package io.switchboard.tracing;
+
+import static io.switchboard.tracing.Items.TRACE;
+import static io.switchboard.tracing.Items.events;
+import static io.switchboard.tracing.Items.id;
+import static io.switchboard.tracing.Items.log;
+import static io.switchboard.tracing.Items.outcome;
+import static io.switchboard.tracing.Items.span;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hazelcast.ringbuffer.Ringbuffer;
+import io.switchboard.common.buffer.TraceRings;
+import io.switchboard.common.model.LogEvent;
+import io.switchboard.common.model.TraceItem;
+import io.switchboard.testsupport.RealStores;
+import io.switchboard.testsupport.TestHazelcast;
+import io.switchboard.testsupport.WsTestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Ingest and tail on one tracing replica with a real Hazelcast member, over real WebSockets. */
+@ExtendWith(RealStores.class)
+class TracingTest {
+    static TracingReplica replica;
+
+    @BeforeAll
+    static void start(TestHazelcast cluster) {
+        replica = new TracingReplica(cluster, new TracingConfig(4_000, 4, 100, 8, 4));
+    }
+
+    @AfterAll
+    static void stop() {
+        replica.close();
+    }
+
+    static String tenant() {
+        return "t" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Every item of the tenant in the buffer, in ring order. */
+    static List<TraceItem> buffered(String tenant) {
+        List<TraceItem> out = new ArrayList<>();
+        for (Ringbuffer<String> ring : replica.service.rings().rings()) {
+            for (long s = ring.headSequence(); s <= ring.tailSequence(); s++) {
+                try {
+                    String record = ring.readOne(s);
+                    if (TraceRings.belongsTo(record, tenant)) {
+                        out.add(TraceRings.decode(record));
+                    }
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void validItemsAreKeptAndAcknowledgedAndInvalidOnesRejectedByIdWithTheReason() {
+        String t = tenant();
+        try (WsTestClient c = replica.client(t)) {
+            String good1 = id();
+            String good2 = id();
+            String bad = id();
+            c.send(events(1, 0, List.of(log(good1, "orders", "info", "placed"),
+                    span(good2, "orders", "POST /orders", TRACE, "00f067aa0ba902b7"),
+                    span(bad, "orders", "GET /x", "NOT-A-TRACE-ID", "00f067aa0ba902b7"))));
+            JsonNode ack = c.next("ack");
+            assertThat(ack.get("seq").asLong()).isEqualTo(1);
+            assertThat(ack.get("accepted").asInt()).isEqualTo(2);
+            assertThat(ack.get("rejected")).hasSize(1);
+            assertThat(ack.at("/rejected/0/id").asText()).isEqualTo(bad);
+            assertThat(ack.at("/rejected/0/index").asInt()).isEqualTo(2);
+            assertThat(ack.at("/rejected/0/reason").asText()).contains("items[2].traceId");
+            assertThat(buffered(t)).extracting(TraceItem::id).containsExactlyInAnyOrder(good1, good2);
+            assertThat(buffered(t)).allMatch(i -> i.tenant().equals(t));
+        }
+    }
+
+    @Test
+    void itemsOfOneConnectionKeepTheirOrder() {
+        String t = tenant();
+        try (WsTestClient c = replica.client(t)) {
+            List<String> sent = new ArrayList<>();
+            for (int b = 0; b < 20; b++) {
+                List<String> batch = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    String id = id();
+                    sent.add(id);
+                    batch.add(log(id, "orders", "info", "n" + (b * 50 + i)));
+                }
+                c.sendNoWait(events(b, 0, batch));
+            }
+            for (int b = 0; b < 20; b++) {
+                assertThat(c.next("ack").get("seq").asLong()).as("acks in order").isEqualTo(b);
+            }
+            assertThat(buffered(t)).extracting(TraceItem::id).containsExactlyElementsOf(sent);
+        }
+    }
+
+    @Test
+    void everyBadInputGetsAPreciseErrorAndValidItemsInTheBatchAreKept() {
+        String t = tenant();
+        try (WsTestClient c = replica.client(t)) {
+            expectError(c, "{\"type\":\"events\",\"items\":[]}", "invalid_field", "seq");
+            expectError(c, "{\"type\":\"events\",\"seq\":-1,\"items\":[]}", "invalid_field", "seq");
+            expectError(c, "{\"type\":\"events\",\"seq\":1,\"items\":{}}", "invalid_field", "items");
+            List<String> tooMany = new ArrayList<>();
+            for (int i = 0; i < 101; i++) {
+                tooMany.add(log(id(), "orders", "info", "x"));
+            }
+            expectError(c, events(2, 0, tooMany), "limit_exceeded", "items");
+            String future = "{\"kind\":\"log\",\"id\":\"" + id() + "\",\"timestamp\":" + (Items.now() + 3_600_000_000L)
+                    + ",\"service\":\"orders\",\"level\":\"info\",\"message\":\"from the future\"}";
+            String good = id();
+            c.send(events(3, 0, List.of(future, "{\"kind\":\"metric\",\"id\":\"x\"}", "42",
+                    span(id(), "orders", "op", TRACE, "123"), log(good, "orders", "info", "kept"))));
+            JsonNode ack = c.next("ack");
+            assertThat(ack.get("accepted").asInt()).isEqualTo(1);
+            assertThat(ack.get("rejected")).extracting(r -> r.get("reason").asText()).satisfiesExactly(
+                    r -> assertThat(r).contains("items[0].timestamp").contains("ahead"),
+                    r -> assertThat(r).contains("items[1]").contains("unknown kind"),
+                    r -> assertThat(r).contains("items[2]").contains("object"),
+                    r -> assertThat(r).contains("items[3].spanId"));
+            expectError(c, "{\"type\":\"tail\",\"id\":\"t\",\"filter\":{\"level\":\"loud\"}}", "invalid_field", "filter.level");
+            expectError(c, "{\"type\":\"tail\",\"id\":\"t\",\"filter\":{\"traceId\":\"xyz\"}}", "invalid_field", "filter.traceId");
+            expectError(c, "{\"type\":\"tail\",\"id\":\"t\",\"from\":\"yesterday\"}", "invalid_field", "from");
+            expectError(c, "{\"type\":\"untail\",\"id\":\"nope\"}", "invalid_field", "id");
+            c.send(events(4, 0, List.of(log(id(), "orders", "info", "still here"))));
+            assertThat(c.next("ack").get("accepted").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aTailStreamsOnlyItsTenantsMatchingItems() {
+        String t = tenant();
+        String other = tenant();
+        try (WsTestClient tail = replica.client(t); WsTestClient sender = replica.client(t); WsTestClient stranger = replica.client(other)) {
+            tail.send("{\"type\":\"tail\",\"id\":\"warn-orders\",\"filter\":{\"service\":\"orders\",\"level\":\"warn\",\"environment\":\"prod\",\"text\":\"TIMEOUT\"}}");
+            assertThat(tail.next("tailing").get("id").asText()).isEqualTo("warn-orders");
+            String match = id();
+            stranger.send(events(1, 0, List.of(log(id(), "orders", "error", "timeout calling payments"))));
+            stranger.next("ack");
+            sender.send(events(1, 0, List.of(
+                    log(id(), "orders", "info", "timeout but only info"),
+                    log(id(), "payments", "error", "timeout in another service"),
+                    log(id(), "orders", "error", "timeout in staging", "staging", null),
+                    log(id(), "orders", "error", "no match in text"),
+                    log(match, "orders", "error", "Timeout calling payments"))));
+            sender.next("ack");
+            JsonNode events = tail.next("events");
+            assertThat(events.get("tail").asText()).isEqualTo("warn-orders");
+            assertThat(events.get("items")).extracting(i -> i.get("id").asText()).containsExactly(match);
+            assertThat(events.get("cursor").asText()).matches("(\\d+:\\d+,){3}\\d+:\\d+");
+        }
+    }
+
+    @Test
+    void aTailByTraceIdSeesTheWholeTrace() {
+        String t = tenant();
+        try (WsTestClient tail = replica.client(t); WsTestClient sender = replica.client(t)) {
+            tail.send("{\"type\":\"tail\",\"id\":\"trace\",\"filter\":{\"traceId\":\"" + TRACE + "\"}}");
+            tail.next("tailing");
+            sender.send(events(1, 0, List.of(span(id(), "orders", "POST", TRACE, "00f067aa0ba902b7"),
+                    span(id(), "orders", "GET", "11111111111111111111111111111111", "00f067aa0ba902b7"),
+                    log(id(), "orders", "info", "in the trace", "prod", TRACE),
+                    outcome(id(), "orders", "payments", "pay-1", true))));
+            sender.next("ack");
+            List<String> kinds = new ArrayList<>();
+            while (kinds.size() < 2) {
+                tail.next("events").get("items").forEach(i -> kinds.add(i.get("kind").asText()));
+            }
+            assertThat(kinds).containsExactlyInAnyOrder("span", "log");
+        }
+    }
+
+    @Test
+    void aTailFromAPositionTheRingHasOverwrittenIsToldHowMuchItMissedAndGoesOnFromThePresent() {
+        // A cluster of its own: the ring configuration is cluster-wide, and this test wants one small ring.
+        try (TestHazelcast own = new TestHazelcast(); TracingReplica small = new TracingReplica(own, new TracingConfig(300, 1, 100, 8, 4))) {
+            String t = tenant();
+            try (WsTestClient sender = small.client(t); WsTestClient tail = small.client(t)) {
+                long capacity = small.service.rings().ring(0).capacity();
+                int total = (int) capacity + 150;
+                for (int b = 0; b * 100 < total; b++) {
+                    List<String> batch = new ArrayList<>();
+                    for (int i = 0; i < 100 && b * 100 + i < total; i++) {
+                        batch.add(log(id(), "orders", "info", "n"));
+                    }
+                    sender.send(events(b, 0, batch));
+                    sender.next("ack");
+                }
+                Ringbuffer<String> ring = small.service.rings().ring(0);
+                assertThat(ring.headSequence()).as("the ring has wrapped").isPositive();
+                tail.send("{\"type\":\"tail\",\"id\":\"old\",\"from\":\"0:0\"}");
+                JsonNode lagged = tail.next("lagged");
+                assertThat(lagged.get("tail").asText()).isEqualTo("old");
+                assertThat(lagged.get("missed").asLong()).isEqualTo(ring.tailSequence() + 1);
+                String fresh = id();
+                sender.send(events(99, 0, List.of(log(fresh, "orders", "info", "after the lag"))));
+                sender.next("ack");
+                assertThat(tail.next("events").get("items")).extracting(i -> i.get("id").asText()).containsExactly(fresh);
+            }
+        }
+    }
+
+    @Test
+    void overwrittenItemsThatTheIndexerHadNotReadAreCounted() {
+        String t = tenant();
+        Ringbuffer<String> ring = replica.service.rings().ring(0);
+        replica.member.getMap(TracingMetrics.CHECKPOINTS).put(TraceRings.PREFIX + 0, -1L);
+        try (WsTestClient c = replica.client(t)) {
+            // Fill every ring past its capacity (each connection writes one ring; use several connections).
+            for (int k = 0; k < 12; k++) {
+                try (WsTestClient w = replica.client(t)) {
+                    for (int b = 0; b < 12; b++) {
+                        List<String> batch = new ArrayList<>();
+                        for (int i = 0; i < 100; i++) {
+                            batch.add(log(id(), "orders", "info", "fill"));
+                        }
+                        w.send(events(b, 0, batch));
+                        w.next("ack");
+                    }
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> ring.headSequence() > 0);
+        double overwritten = replica.harness.registry().get("switchboard.tracing.buffer.unindexed.overwritten")
+                .tag("ring", TraceRings.PREFIX + 0).gauge().value();
+        assertThat(overwritten).isEqualTo((double) ring.headSequence());
+        assertThat(replica.harness.registry().get("switchboard.tracing.buffer.fill").tag("ring", TraceRings.PREFIX + 0)
+                .gauge().value()).isEqualTo(1.0);
+    }
+
+    private static void expectError(WsTestClient c, String frame, String code, String field) {
+        c.send(frame);
+        JsonNode error = c.next("error");
+        assertThat(error.get("code").asText()).as(error.toString()).isEqualTo(code);
+        assertThat(error.get("field").asText()).as(error.toString()).isEqualTo(field);
+    }
+}
