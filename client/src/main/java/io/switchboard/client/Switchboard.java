@@ -2,9 +2,11 @@ package io.switchboard.client;
 
 import io.switchboard.client.internal.DiscoveryClient;
 import io.switchboard.client.internal.ManagedConnection;
+import io.switchboard.client.internal.TracingClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -16,32 +18,53 @@ import java.util.function.Supplier;
  * The Switchboard client library's entry point.
  *
  * <pre>{@code
- * try (Switchboard sb = Switchboard.connect(URI.create("ws://127.0.0.1:7700"), token, SwitchboardOptions.defaults())) {
+ * SwitchboardOptions options = SwitchboardOptions.defaults().withIdentity("orders", "prod", "orders-1");
+ * try (Switchboard sb = Switchboard.connect(URI.create("ws://127.0.0.1:7700"), token, options)) {
  *     sb.discovery().register(myNode);
  *     Node payments = sb.discovery().resolveBlocking("payments", "2.1", "prod,fallback:staging", Duration.ofSeconds(2));
+ *     sb.tracing().log(Level.INFO, "orders", "order placed");
  * }
  * }</pre>
  *
  * <p>All network work happens on one background thread of the client's own; application threads never wait on the
- * network unless they call a {@code ...Blocking} method, and background trouble never throws into them.
+ * network unless they call a {@code ...Blocking} method or {@code flush}, and background trouble never throws into
+ * them. The two connections (discovery and tracing) reconnect independently with jittered backoff.
  */
 public final class Switchboard implements AutoCloseable {
+    private static final Duration CLOSE_FLUSH_DEADLINE = Duration.ofSeconds(5);
+
+    private final SwitchboardOptions options;
     private final ScheduledExecutorService executor;
     private final ManagedConnection discoveryConnection;
+    private final ManagedConnection tracingConnection;
     private final DiscoveryClient discovery;
+    private final TracingClient tracing;
 
     private Switchboard(List<URI> bases, Supplier<String> token, SwitchboardOptions options) {
+        this.options = options;
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "switchboard-client");
             t.setDaemon(true);
             return t;
         });
         HttpClient http = HttpClient.newBuilder().executor(executor).build();
-        discovery = new DiscoveryClient(options, executor, Clock.systemUTC());
-        discoveryConnection = new ManagedConnection(http, bases.stream().map(b -> b.resolve("/v1/discovery")).toList(), token,
+        tracing = new TracingClient(options, executor);
+        discovery = new DiscoveryClient(options, executor, Clock.systemUTC(),
+                options.service() == null ? null : tracing::outcome);
+        discoveryConnection = new ManagedConnection(http, endpoints(bases, "/v1/discovery"), token,
                 options.reconnectMin().toMillis(), options.reconnectMax().toMillis(), executor, discovery);
+        tracingConnection = new ManagedConnection(http, endpoints(bases, "/v1/tracing"), token,
+                options.reconnectMin().toMillis(), options.reconnectMax().toMillis(), executor, tracing);
         discovery.attach(discoveryConnection);
+        tracing.attach(tracingConnection);
         discoveryConnection.start();
+        if (options.service() != null) {
+            tracingConnection.start();
+        }
+    }
+
+    private static List<URI> endpoints(List<URI> bases, String path) {
+        return bases.stream().map(b -> b.resolve(path)).toList();
     }
 
     /**
@@ -83,15 +106,35 @@ public final class Switchboard implements AutoCloseable {
         return discovery;
     }
 
+    /** Logs, spans and outcomes; needs {@link SwitchboardOptions#withIdentity} so that items name their service. */
+    public Tracing tracing() {
+        if (options.service() == null) {
+            throw new IllegalStateException("tracing needs to know this process's service: create the client with "
+                    + "SwitchboardOptions.defaults().withIdentity(service, environment, nodeId)");
+        }
+        return tracing;
+    }
+
     /** Internal state for tests and diagnostics. */
     public DiscoveryClient discoveryInternals() {
         return discovery;
     }
 
-    /** Deregisters this client's nodes (a graceful close removes them at once) and stops the background thread. */
+    /**
+     * Sends what tracing still holds (waiting at most 5 s for the server's acknowledgement), then closes both
+     * connections; a graceful close removes this client's nodes from the registry at once.
+     */
     @Override
     public void close() {
+        if (options.service() != null) {
+            try {
+                tracing.flush(CLOSE_FLUSH_DEADLINE).get(CLOSE_FLUSH_DEADLINE.toMillis() + 500, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                // Whatever is still buffered is lost; the deadline keeps close from hanging on a dead server.
+            }
+        }
         discoveryConnection.close();
+        tracingConnection.close();
         executor.schedule(executor::shutdown, 2, TimeUnit.SECONDS);
     }
 }

@@ -35,6 +35,12 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
     private ManagedConnection connection;
+    private final OutcomeSink outcomes;
+
+    /** Where reported call outcomes go besides the breaker (tracing), if anywhere. */
+    public interface OutcomeSink {
+        void outcome(Node callee, boolean success, Duration latency);
+    }
 
     // Executor thread only.
     private final Map<String, Node> hosted = new LinkedHashMap<>();
@@ -46,8 +52,9 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     private record Waiter(String service, VersionRange range, EnvironmentSpec env, CompletableFuture<Node> future) {
     }
 
-    public DiscoveryClient(SwitchboardOptions options, ScheduledExecutorService executor, Clock clock) {
+    public DiscoveryClient(SwitchboardOptions options, ScheduledExecutorService executor, Clock clock, OutcomeSink outcomes) {
         this.options = options;
+        this.outcomes = outcomes;
         this.executor = executor;
         this.clock = clock;
         long heartbeat = options.ttl().toMillis() / 2;
@@ -131,6 +138,9 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
         } else {
             breaker.failure();
         }
+        if (outcomes != null) {
+            outcomes.outcome(node, success, latency);
+        }
     }
 
     /** The breaker of a node, for tests and diagnostics. */
@@ -164,7 +174,7 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     }
 
     @Override
-    public void opened() {
+    public void opened(JsonNode open) {
         hosted.values().forEach(n -> connection.send(registerFrame(n)));
         subscriptionToService.forEach((sub, service) -> connection.send(subscribeFrame(sub, service)));
     }

@@ -21,8 +21,8 @@ public final class ManagedConnection {
 
     /** What the owner of a connection does with it. */
     public interface Handler {
-        /** The handshake completed; (re)send whatever the server must know. */
-        void opened();
+        /** The handshake completed ({@code open} is the server's answer); (re)send whatever the server must know. */
+        void opened(JsonNode open);
 
         void frame(JsonNode frame);
 
@@ -118,7 +118,7 @@ public final class ManagedConnection {
         if (!open && "open".equals(frame.path("type").asText())) {
             open = true;
             nextDelay = minDelayMillis;
-            safely(handler::opened);
+            safely(() -> handler.opened(frame));
             return;
         }
         safely(() -> handler.frame(frame));

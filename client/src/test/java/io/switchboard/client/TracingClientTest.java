@@ -1,0 +1,174 @@
+package io.switchboard.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.switchboard.common.model.CallOutcome;
+import io.switchboard.common.model.Level;
+import io.switchboard.common.model.LogEvent;
+import io.switchboard.common.model.Node;
+import io.switchboard.common.model.Span;
+import io.switchboard.common.model.TraceItem;
+import io.switchboard.testsupport.RealStores;
+import io.switchboard.testsupport.TestHazelcast;
+import io.switchboard.testsupport.Tokens;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The client's logging, spans and outcomes against a real tracing replica. */
+@ExtendWith(RealStores.class)
+class TracingClientTest {
+    static SwitchboardOptions options(String service, String node) {
+        return SwitchboardOptions.defaults().withIdentity(service, "prod", node)
+                .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(1));
+    }
+
+    static List<TraceItem> awaitItems(ControlPlane cp, String tenant, int count) {
+        await().atMost(Duration.ofSeconds(15)).until(() -> cp.buffered(tenant).size() >= count);
+        return cp.buffered(tenant);
+    }
+
+    @Test
+    void logsSpansAndOutcomesArriveCarryingTheirTraceContext(TestHazelcast cluster) throws Exception {
+        try (ControlPlane cp = new ControlPlane(cluster, 0);
+             Switchboard sb = Switchboard.connect(cp.base(), Tokens.client("acme"), options("orders", "orders-1"))) {
+            ActiveSpan span = sb.tracing().startSpan("POST /orders", Span.SpanKind.SERVER, null).attribute("http.method", "POST");
+            try (Scope ignored = span.makeCurrent()) {
+                sb.tracing().log(Level.WARN, "com.example.Orders", "stock is low", Map.of("sku", "A-1"));
+                ActiveSpan child = sb.tracing().startSpan("SELECT stock");
+                child.status(true).end();
+                sb.tracing().outcome(new Node(null, "pay-1", "payments", "1.0.0", "h:1", "prod", Map.of()), false, Duration.ofMillis(3));
+            }
+            span.status(false).end();
+            sb.tracing().log(Level.INFO, "com.example.Orders", "outside any span");
+            sb.tracing().flush(Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+
+            List<TraceItem> items = awaitItems(cp, "acme", 5);
+            String traceId = span.context().traceId();
+            LogEvent warn = find(items, LogEvent.class, l -> l.message().equals("stock is low"));
+            assertThat(warn.traceId()).isEqualTo(traceId);
+            assertThat(warn.spanId()).isEqualTo(span.context().spanId());
+            assertThat(warn.attributes()).containsEntry("sku", "A-1");
+            assertThat(warn.service()).isEqualTo("orders");
+            assertThat(warn.node()).isEqualTo("orders-1");
+            Span root = find(items, Span.class, s -> s.operation().equals("POST /orders"));
+            Span child = find(items, Span.class, s -> s.operation().equals("SELECT stock"));
+            assertThat(root.parentSpanId()).isNull();
+            assertThat(root.status()).isEqualTo(Span.Status.ERROR);
+            assertThat(root.attributes()).containsEntry("http.method", "POST");
+            assertThat(child.traceId()).isEqualTo(traceId);
+            assertThat(child.parentSpanId()).isEqualTo(root.spanId());
+            CallOutcome outcome = find(items, CallOutcome.class, o -> true);
+            assertThat(outcome.calleeNode()).isEqualTo("pay-1");
+            assertThat(outcome.success()).isFalse();
+            assertThat(outcome.traceId()).isEqualTo(traceId);
+            assertThat(find(items, LogEvent.class, l -> l.message().equals("outside any span")).traceId()).isNull();
+        }
+    }
+
+    @Test
+    void traceparentCarriesATraceAcrossServicesAndFromOtherTracers(TestHazelcast cluster) throws Exception {
+        try (ControlPlane cp = new ControlPlane(cluster, 0);
+             Switchboard gateway = Switchboard.connect(cp.base(), Tokens.client("acme"), options("gateway", "gw-1"));
+             Switchboard orders = Switchboard.connect(cp.base(), Tokens.client("acme"), options("orders", "orders-1"))) {
+            ActiveSpan outgoing = gateway.tracing().startSpan("call orders", Span.SpanKind.CLIENT, null).attribute("peer.service", "orders");
+            Map<String, String> headers;
+            try (Scope ignored = outgoing.makeCurrent()) {
+                headers = gateway.tracing().inject(new HashMap<>());
+            }
+            assertThat(headers.get("traceparent")).isEqualTo("00-" + outgoing.context().traceId() + "-" + outgoing.context().spanId() + "-01");
+            // The "request" reaches orders, which continues the trace from the header.
+            SpanContext incoming = SpanContext.fromTraceparent(headers.get("traceparent"));
+            ActiveSpan server = orders.tracing().startSpan("handle", Span.SpanKind.SERVER, incoming);
+            server.end();
+            outgoing.end();
+            // A traceparent from another tracer joins its trace; a broken one starts a new trace.
+            SpanContext foreign = SpanContext.fromTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            assertThat(foreign).isEqualTo(new SpanContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true));
+            assertThat(SpanContext.fromTraceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01")).isNull();
+            assertThat(SpanContext.fromTraceparent("garbage")).isNull();
+            orders.tracing().startSpan("from foreign", Span.SpanKind.SERVER, foreign).end();
+            gateway.tracing().flush(Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            orders.tracing().flush(Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+
+            List<TraceItem> items = awaitItems(cp, "acme", 3);
+            Span client = find(items, Span.class, s -> s.operation().equals("call orders"));
+            Span handled = find(items, Span.class, s -> s.operation().equals("handle"));
+            assertThat(handled.traceId()).isEqualTo(client.traceId());
+            assertThat(handled.parentSpanId()).isEqualTo(client.spanId());
+            assertThat(handled.service()).isEqualTo("orders");
+            assertThat(client.peerService()).isEqualTo("orders");
+            Span joined = find(items, Span.class, s -> s.operation().equals("from foreign"));
+            assertThat(joined.traceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            assertThat(joined.parentSpanId()).isEqualTo("00f067aa0ba902b7");
+        }
+    }
+
+    @Test
+    void whileTheServerIsUnreachableTheOldestAreDroppedAndCountedAndLoggingNeverBlocks(TestHazelcast cluster) throws Exception {
+        int port = freePort();
+        SwitchboardOptions small = options("orders", "orders-1").withBuffer(1_000, Duration.ofMillis(100));
+        try (Switchboard sb = Switchboard.connect(URI.create("ws://127.0.0.1:" + port), Tokens.client("offline"), small)) {
+            for (int i = 0; i < 1_500; i++) {
+                sb.tracing().log(Level.INFO, "c", "message " + i);
+            }
+            assertThat(sb.tracing().dropped()).isEqualTo(500);
+            try (ControlPlane cp = new ControlPlane(cluster, port)) {
+                List<TraceItem> items = awaitItems(cp, "offline", 1_000);
+                assertThat(items).hasSize(1_000);
+                assertThat(items).extracting(i -> ((LogEvent) i).message())
+                        .contains("message 500", "message 1499").doesNotContain("message 499", "message 0");
+                await().atMost(Duration.ofSeconds(10)).until(() ->
+                        cp.harness.registry().get("switchboard.tracing.items.client.dropped").counter().count() == 500.0);
+            }
+        }
+    }
+
+    @Test
+    void batchesTheServerDidNotAcknowledgeAreSentAgainAfterAReconnect(TestHazelcast cluster) throws Exception {
+        try (ControlPlane healthy = new ControlPlane(cluster, 0)) {
+            ControlPlane broken = new ControlPlane(cluster, 0);
+            try (Switchboard sb = Switchboard.connect(List.of(broken.base(), healthy.base()), () -> Tokens.client("resend"),
+                    options("orders", "orders-1"))) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> broken.harness.componentStatus("hazelcast").equals("up"));
+                // The broken replica loses its store: it keeps its connections but cannot store a batch.
+                broken.member.getLifecycleService().terminate();
+                for (int i = 0; i < 50; i++) {
+                    sb.tracing().log(Level.INFO, "c", "must not be lost " + i);
+                }
+                broken.harness.close(); // the client reconnects to the healthy replica and sends the batches again
+                List<TraceItem> items = awaitItems(healthy, "resend", 50);
+                assertThat(items).extracting(i -> ((LogEvent) i).message()).contains("must not be lost 0", "must not be lost 49");
+            }
+        }
+    }
+
+    @Test
+    void closeGivesUpFlushingAfterItsDeadlineWhenTheServerIsDown() throws Exception {
+        int port = freePort();
+        Switchboard sb = Switchboard.connect(URI.create("ws://127.0.0.1:" + port), Tokens.client("down"), options("orders", "o-1"));
+        sb.tracing().log(Level.INFO, "c", "never delivered");
+        long start = System.nanoTime();
+        sb.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+    }
+
+    private static <T extends TraceItem> T find(List<TraceItem> items, Class<T> type, java.util.function.Predicate<T> p) {
+        return items.stream().filter(type::isInstance).map(type::cast).filter(p).findFirst()
+                .orElseThrow(() -> new AssertionError("no matching " + type.getSimpleName() + " in " + items));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
