@@ -12,6 +12,7 @@ public final class Benchmarks {
 
     static {
         ALL.put("discovery", DiscoveryBench::run);
+        ALL.put("tracing", TracingBench::run);
     }
 
     private Benchmarks() {

@@ -72,7 +72,7 @@ public final class TracingService implements SwitchboardService {
     public void mount(Router router) {
         AuthHandler any = AuthHandler.requiring(vertx, verifier, Role.CLIENT, Role.OPERATOR);
         Map<String, MessageHandler> handlers = Map.of(
-                "events", on(TracingSession::events),
+                "events", (MessageHandler.Streaming) (session, text) -> state(session).events(text),
                 "tail", on(TracingSession::tail),
                 "untail", on(TracingSession::untail));
         router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), any, limits, handlers, new Lifecycle(),
@@ -80,7 +80,11 @@ public final class TracingService implements SwitchboardService {
     }
 
     private static MessageHandler on(BiConsumer<TracingSession, JsonNode> action) {
-        return (session, frame) -> action.accept((TracingSession) session.attributes().get(STATE), frame);
+        return (session, frame) -> action.accept(state(session), frame);
+    }
+
+    private static TracingSession state(Session session) {
+        return (TracingSession) session.attributes().get(STATE);
     }
 
     @Override

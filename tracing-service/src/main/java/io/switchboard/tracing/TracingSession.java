@@ -1,6 +1,9 @@
 package io.switchboard.tracing;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hazelcast.ringbuffer.OverflowPolicy;
@@ -52,35 +55,51 @@ final class TracingSession {
         session.onDrain(v -> tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::drained));
     }
 
-    void events(JsonNode frame) {
-        long seq = nonNegative(frame, "seq", true);
-        long dropped = nonNegative(frame, "dropped", false);
-        JsonNode items = frame.get("items");
-        if (items == null || !items.isArray()) {
+    /**
+     * Reads an {@code events} frame straight from its text: each item is copied into a token buffer and bound from
+     * there, so that a bad item is rejected alone without building a tree of the whole frame.
+     */
+    void events(String text) {
+        long seq = -1;
+        long dropped = 0;
+        boolean sawItems = false;
+        List<String> records = new ArrayList<>();
+        ArrayNode rejected = Json.MAPPER.createArrayNode();
+        try (JsonParser p = Json.MAPPER.createParser(text)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "seq" -> seq = nonNegative(p, value, "seq");
+                    case "dropped" -> dropped = nonNegative(p, value, "dropped");
+                    case "items" -> {
+                        if (value != JsonToken.START_ARRAY) {
+                            throw invalid("items", "must be an array of items");
+                        }
+                        sawItems = true;
+                        readItems(p, records, rejected);
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw invalid("(frame)", "is not valid JSON: " + e.getMessage());
+        }
+        if (seq < 0) {
+            throw invalid("seq", "is required: a whole number, 0 or more");
+        }
+        if (!sawItems) {
             throw invalid("items", "must be an array of items");
         }
-        if (items.size() > config.maxItemsPerBatch()) {
-            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the batch has " + items.size()
-                    + " items; the limit is " + config.maxItemsPerBatch() + ": send smaller batches (nothing was kept)", "items");
-        }
-        List<String> records = new ArrayList<>(items.size());
+        long batch = seq;
         ObjectNode ack = session.frame("ack");
-        ack.put("seq", seq);
-        ArrayNode rejected = Json.MAPPER.createArrayNode();
-        for (int i = 0; i < items.size(); i++) {
-            JsonNode item = items.get(i);
-            try {
-                TraceItem valid = codec.item(item, session.tenant(), "items[" + i + "]");
-                records.add(TraceRings.encode(valid));
-            } catch (ValidationException e) {
-                rejected.addObject().put("id", item.path("id").asText("")).put("index", i).put("reason", e.getMessage());
-            }
-        }
+        ack.put("seq", batch);
         metrics.rejected.increment(rejected.size());
         metrics.clientDropped.increment(dropped);
         ack.put("accepted", records.size());
         ack.set("rejected", rejected);
-        String ref = "seq:" + seq;
+        String ref = "seq:" + batch;
         inFlight++;
         if (inFlight >= config.maxInFlight() && !paused) {
             paused = true;
@@ -98,10 +117,40 @@ final class TracingSession {
                         metrics.accepted.increment(records.size());
                         session.send(ack);
                     } else {
-                        session.error(ErrorCode.UNAVAILABLE, "batch " + seq + " was not stored (" + ar.cause().getMessage()
+                        session.error(ErrorCode.UNAVAILABLE, "batch " + batch + " was not stored (" + ar.cause().getMessage()
                                 + "); send it again", null, ref);
                     }
                 });
+    }
+
+    private void readItems(JsonParser p, List<String> records, ArrayNode rejected) throws java.io.IOException {
+        int index = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (index == config.maxItemsPerBatch()) {
+                throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the batch has more than "
+                        + config.maxItemsPerBatch() + " items, the limit: send smaller batches (nothing was kept)", "items");
+            }
+            TokenBuffer item = TokenBuffer.asCopyOfValue(p);
+            try (JsonParser itemParser = item.asParserOnFirstToken()) {
+                records.add(TraceRings.encode(codec.item(itemParser, session.tenant(), "items[" + index + "]")));
+            } catch (ValidationException e) {
+                JsonNode tree = Json.MAPPER.readTree(item.asParser());
+                rejected.addObject().put("id", tree == null ? "" : tree.path("id").asText(""))
+                        .put("index", index).put("reason", e.getMessage());
+            }
+            index++;
+        }
+    }
+
+    private static long nonNegative(JsonParser p, JsonToken value, String field) throws java.io.IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return 0;
+        }
+        if (value != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0) {
+            p.skipChildren();
+            throw invalid(field, "must be a whole number, 0 or more");
+        }
+        return p.getLongValue();
     }
 
     void tail(JsonNode frame) {
@@ -188,20 +237,6 @@ final class TracingSession {
             throw invalid("filter." + field, "must be a name of letters, digits and . _ -");
         }
         return v;
-    }
-
-    private static long nonNegative(JsonNode frame, String field, boolean required) {
-        JsonNode v = frame.get(field);
-        if (v == null || v.isNull()) {
-            if (required) {
-                throw invalid(field, "is required");
-            }
-            return 0;
-        }
-        if (!v.isIntegralNumber() || v.asLong() < 0) {
-            throw invalid(field, "must be a whole number, 0 or more");
-        }
-        return v.asLong();
     }
 
     private static String text(JsonNode frame, String field, boolean required) {

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class TracingClient implements Tracing, ManagedConnection.Handler {
     private static final ObjectWriter ITEM = Json.MAPPER.writerFor(TraceItem.class);
-    private static final int BATCH = 500;
+    private static final int BATCH = 1_000;
 
     private final SwitchboardOptions options;
     private final ScheduledExecutorService executor;
@@ -40,6 +40,7 @@ public final class TracingClient implements Tracing, ManagedConnection.Handler {
     private final ThreadLocal<SpanContext> current = new ThreadLocal<>();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private ManagedConnection connection;
+    private volatile boolean connected;
 
     // Executor thread only.
     private final LinkedHashMap<Long, String> unacked = new LinkedHashMap<>();
@@ -112,9 +113,12 @@ public final class TracingClient implements Tracing, ManagedConnection.Handler {
         return buffer.droppedTotal();
     }
 
-    /** Puts an item in the buffer; a full batch wakes the sender early. Never blocks, never throws. */
+    /**
+     * Puts an item in the buffer; a full batch wakes the sender early, but only while connected (waking a thread
+     * costs microseconds, and while disconnected there is nothing it could do). Never blocks, never throws.
+     */
     void record(TraceItem item) {
-        if (buffer.add(item) >= BATCH && flushQueued.compareAndSet(false, true)) {
+        if (buffer.add(item) >= BATCH && connected && flushQueued.compareAndSet(false, true)) {
             executor.execute(this::sendBatches);
         }
     }
@@ -178,7 +182,13 @@ public final class TracingClient implements Tracing, ManagedConnection.Handler {
     }
 
     @Override
+    public void lost(int code) {
+        connected = false;
+    }
+
+    @Override
     public void opened(JsonNode open) {
+        connected = true;
         maxInFlight = open.at("/limits/maxInFlight").asInt(8);
         maxItems = open.at("/limits/maxItemsPerBatch").asInt(1_000);
         maxFrameBytes = open.at("/limits/maxFrameBytes").asInt(1 << 20);

@@ -38,6 +38,18 @@ public final class EventCodec {
         return withPrefix(prefix, () -> validator.require(item));
     }
 
+    /**
+     * Decodes and validates one trace item from a parser positioned at its first token (which must start an
+     * object); for hot paths that do not build a tree of the whole frame.
+     */
+    public TraceItem item(com.fasterxml.jackson.core.JsonParser parser, String tenant, String prefix) {
+        if (parser.currentToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            throw new ValidationException(List.of(new Violation(prefix, "must be an object")));
+        }
+        TraceItem item = Json.bind(parser, TraceItem.class, prefix).withTenant(tenant);
+        return withPrefix(prefix, () -> validator.require(item));
+    }
+
     private static void requireObject(JsonNode json, String prefix) {
         if (json == null || !json.isObject()) {
             throw new ValidationException(List.of(new Violation(prefix, "must be an object")));

@@ -31,6 +31,8 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // Generated accessors instead of reflection: every trace item passes through here several times.
+            .addModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule())
             .build();
 
     static {
@@ -63,8 +65,56 @@ public final class Json {
      * (relative to {@code prefix}) and what was expected.
      */
     public static <T> T bind(JsonNode node, Class<T> type, String prefix) {
+        return bind(() -> MAPPER.treeToValue(node, type), prefix);
+    }
+
+    /** As {@link #bind(JsonNode, Class, String)}, reading the value at the parser's current token. */
+    public static <T> T bind(com.fasterxml.jackson.core.JsonParser parser, Class<T> type, String prefix) {
+        return bind(() -> MAPPER.readValue(parser, type), prefix);
+    }
+
+    /** Reads the next top-level {@code type} and {@code ref} of a frame without building it, or fails as {@link #parse}. */
+    public static FrameHead head(String text) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.createParser(text)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return new FrameHead(false, null, null);
+            }
+            String type = null;
+            String ref = null;
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                if ("type".equals(name) && value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                    type = p.getText();
+                } else if ("ref".equals(name) && value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                    ref = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new DecodeException("", "is not valid JSON: trailing content after the object");
+            }
+            return new FrameHead(true, type, ref);
+        } catch (JsonProcessingException e) {
+            throw new DecodeException("", "is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new DecodeException("", "is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /** What a frame is, read without building it: whether it is an object, its type and its ref. */
+    public record FrameHead(boolean object, String type, String ref) {
+    }
+
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read() throws java.io.IOException;
+    }
+
+    private static <T> T bind(Reader<T> reader, String prefix) {
         try {
-            return MAPPER.treeToValue(node, type);
+            return reader.read();
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw invalid(prefix, e, cause instanceof NullPointerException ? "must not contain null values"
@@ -78,6 +128,9 @@ public final class Json {
             throw invalid(prefix, e, describeMismatch(e));
         } catch (JsonProcessingException e) {
             throw invalid(prefix, e, e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new ValidationException(List.of(new Violation(prefix.isEmpty() ? "(frame)" : prefix,
+                    String.valueOf(e.getMessage()))));
         } catch (IllegalArgumentException e) {
             throw new ValidationException(List.of(new Violation(prefix.isEmpty() ? "(frame)" : prefix,
                     String.valueOf(e.getMessage()))));

@@ -10,4 +10,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 @FunctionalInterface
 public interface MessageHandler {
     void handle(Session session, JsonNode frame);
+
+    /**
+     * A handler that reads the frame's text itself, for message types on the hot path where building a tree of
+     * the whole frame first would cost more than the work itself (tracing's {@code events}).
+     */
+    interface Streaming extends MessageHandler {
+        void handleText(Session session, String text);
+
+        @Override
+        default void handle(Session session, JsonNode frame) {
+            handleText(session, frame.toString());
+        }
+    }
 }

@@ -116,32 +116,30 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
                     + " bytes; split it into smaller ones", null, null);
             return;
         }
-        JsonNode frame;
+        Json.FrameHead head;
         try {
-            frame = Json.parse(text);
+            head = Json.head(text);
         } catch (Json.DecodeException e) {
             session.error(ErrorCode.MALFORMED_FRAME, "the frame " + e.getMessage(), null, null);
             return;
         }
-        if (!frame.isObject()) {
+        if (!head.object()) {
             session.error(ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object with a type", null, null);
             return;
         }
-        String ref = frame.path("ref").isTextual() && frame.get("ref").asText().length() <= MAX_REF_LENGTH
-                ? frame.get("ref").asText() : null;
-        JsonNode typeNode = frame.get("type");
-        if (typeNode == null || !typeNode.isTextual()) {
+        String ref = head.ref() != null && head.ref().length() <= MAX_REF_LENGTH ? head.ref() : null;
+        String type = head.type();
+        if (type == null) {
             session.error(ErrorCode.MISSING_TYPE, "the frame has no string 'type'", "type", ref);
             return;
         }
-        String type = typeNode.asText();
         switch (type) {
-            case "open" -> open(session, frame, ref);
+            case "open" -> open(session, Json.parse(text), ref);
             case "close" -> {
                 session.markClientClosed();
                 session.close(CloseCode.NORMAL, "closed by the client");
             }
-            default -> dispatch(session, type, frame, ref);
+            default -> dispatch(session, type, text, ref);
         }
     }
 
@@ -179,7 +177,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         safely(() -> listener.opened(session), session);
     }
 
-    private void dispatch(Session session, String type, JsonNode frame, String ref) {
+    private void dispatch(Session session, String type, String text, String ref) {
         MessageHandler handler = handlers.get(type);
         if (handler == null) {
             session.error(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + abbreviate(type) + "'; this endpoint takes "
@@ -191,7 +189,11 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
             return;
         }
         try {
-            handler.handle(session, frame);
+            if (handler instanceof MessageHandler.Streaming streaming) {
+                streaming.handleText(session, text);
+            } else {
+                handler.handle(session, Json.parse(text));
+            }
         } catch (ValidationException e) {
             Violation first = e.violations().getFirst();
             session.error(ErrorCode.INVALID_FIELD, e.getMessage(), first.field(), ref);
