@@ -1,9 +1,9 @@
 package io.switchboard.tracing;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hazelcast.ringbuffer.OverflowPolicy;
@@ -83,8 +83,11 @@ final class TracingSession {
                     default -> p.skipChildren();
                 }
             }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ProtocolException(ErrorCode.MALFORMED_FRAME, "the frame is not valid JSON: " + e.getOriginalMessage()
+                    + " (nothing was kept)", null);
         } catch (java.io.IOException e) {
-            throw invalid("(frame)", "is not valid JSON: " + e.getMessage());
+            throw new ProtocolException(ErrorCode.MALFORMED_FRAME, "the frame could not be read: " + e.getMessage(), null);
         }
         if (seq < 0) {
             throw invalid("seq", "is required: a whole number, 0 or more");
@@ -123,23 +126,63 @@ final class TracingSession {
                 });
     }
 
+    /**
+     * Binds each item straight from the frame's parser. When an item cannot be bound, the parser is moved past it
+     * (back to the array's level) and the item is rejected alone, its id read again from its own text; an item that
+     * binds but breaks a rule is rejected by its id.
+     */
     private void readItems(JsonParser p, List<String> records, ArrayNode rejected) throws java.io.IOException {
+        JsonStreamContext array = p.getParsingContext();
         int index = 0;
-        while (p.nextToken() != JsonToken.END_ARRAY) {
+        JsonToken token;
+        while ((token = p.nextToken()) != JsonToken.END_ARRAY) {
             if (index == config.maxItemsPerBatch()) {
                 throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the batch has more than "
                         + config.maxItemsPerBatch() + " items, the limit: send smaller batches (nothing was kept)", "items");
             }
-            TokenBuffer item = TokenBuffer.asCopyOfValue(p);
-            try (JsonParser itemParser = item.asParserOnFirstToken()) {
-                records.add(TraceRings.encode(codec.item(itemParser, session.tenant(), "items[" + index + "]")));
+            int start = (int) p.currentTokenLocation().getCharOffset();
+            String prefix = "items[" + index + "]";
+            TraceItem item = null;
+            try {
+                item = codec.bind(p, session.tenant(), prefix);
             } catch (ValidationException e) {
-                JsonNode tree = Json.MAPPER.readTree(item.asParser());
-                rejected.addObject().put("id", tree == null ? "" : tree.path("id").asText(""))
-                        .put("index", index).put("reason", e.getMessage());
+                // Binding stopped inside the item: move past it, back to the array's level.
+                if (token == JsonToken.START_OBJECT) {
+                    while (p.getParsingContext() != array || p.currentToken() != JsonToken.END_OBJECT) {
+                        if (p.nextToken() == null) {
+                            throw new com.fasterxml.jackson.core.JsonParseException(p, "the frame ends inside an item");
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+                int end = (int) p.currentTokenLocation().getCharOffset() + 1;
+                rejected.addObject().put("id", idOf(p, start, end)).put("index", index).put("reason", e.getMessage());
+            }
+            if (item != null) {
+                try {
+                    records.add(TraceRings.encode(codec.validate(item, prefix)));
+                } catch (ValidationException e) {
+                    rejected.addObject().put("id", item.id() == null ? "" : item.id()).put("index", index)
+                            .put("reason", e.getMessage());
+                }
             }
             index++;
         }
+    }
+
+    /** The {@code id} of a rejected item, from its own text; empty if it has none. */
+    private static String idOf(JsonParser p, int start, int end) {
+        try {
+            Object source = p.currentTokenLocation().contentReference().getRawContent();
+            if (source instanceof String text && start >= 0 && end <= text.length() && start < end) {
+                JsonNode item = Json.MAPPER.readTree(text.substring(start, end));
+                return item == null ? "" : item.path("id").asText("");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // an item too broken to read has no id to report
+        }
+        return "";
     }
 
     private static long nonNegative(JsonParser p, JsonToken value, String field) throws java.io.IOException {

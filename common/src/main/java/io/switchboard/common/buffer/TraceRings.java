@@ -19,6 +19,7 @@ import java.util.List;
  */
 public final class TraceRings {
     public static final String PREFIX = "trace-ring-";
+    private static final com.fasterxml.jackson.databind.ObjectWriter ITEM_WRITER = Json.MAPPER.writerFor(TraceItem.class);
 
     private final HazelcastInstance hazelcast;
     private final int shards;
@@ -74,7 +75,11 @@ public final class TraceRings {
     }
 
     public static String encode(TraceItem item) {
-        return item.tenant() + "\n" + Json.write(item);
+        try {
+            return item.tenant() + "\n" + ITEM_WRITER.writeValueAsString(item);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a trace item: " + e.getMessage(), e);
+        }
     }
 
     public static String tenantOf(String record) {

@@ -39,14 +39,19 @@ public final class EventCodec {
     }
 
     /**
-     * Decodes and validates one trace item from a parser positioned at its first token (which must start an
-     * object); for hot paths that do not build a tree of the whole frame.
+     * Binds one trace item from a parser positioned at its first token (which must start an object), without
+     * validating it; for hot paths that do not build a tree of the whole frame. Then call {@link #validate}.
+     * Jackson leaves the parser just past the item, with no current token.
      */
-    public TraceItem item(com.fasterxml.jackson.core.JsonParser parser, String tenant, String prefix) {
+    public TraceItem bind(com.fasterxml.jackson.core.JsonParser parser, String tenant, String prefix) {
         if (parser.currentToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
             throw new ValidationException(List.of(new Violation(prefix, "must be an object")));
         }
-        TraceItem item = Json.bind(parser, TraceItem.class, prefix).withTenant(tenant);
+        return Json.bind(parser, TraceItem.class, prefix).withTenant(tenant);
+    }
+
+    /** Validates a bound item; violations name fields under {@code prefix}. */
+    public <T extends TraceItem> T validate(T item, String prefix) {
         return withPrefix(prefix, () -> validator.require(item));
     }
 

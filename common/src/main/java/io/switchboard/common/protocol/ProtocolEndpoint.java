@@ -127,19 +127,41 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
             session.error(ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object with a type", null, null);
             return;
         }
-        String ref = head.ref() != null && head.ref().length() <= MAX_REF_LENGTH ? head.ref() : null;
         String type = head.type();
+        MessageHandler handler = type == null ? null : handlers.get(type);
+        // Hot message types read their own text; every other frame is read as a tree once, here.
+        JsonNode tree = null;
+        String ref = head.ref();
+        if (!(handler instanceof MessageHandler.Streaming)) {
+            tree = parseOrReport(session, text);
+            if (tree == null) {
+                return;
+            }
+            JsonNode refNode = tree.get("ref");
+            ref = refNode != null && refNode.isTextual() ? refNode.asText() : ref;
+        }
+        ref = ref != null && ref.length() <= MAX_REF_LENGTH ? ref : null;
         if (type == null) {
             session.error(ErrorCode.MISSING_TYPE, "the frame has no string 'type'", "type", ref);
             return;
         }
         switch (type) {
-            case "open" -> open(session, Json.parse(text), ref);
+            case "open" -> open(session, tree, ref);
             case "close" -> {
                 session.markClientClosed();
                 session.close(CloseCode.NORMAL, "closed by the client");
             }
-            default -> dispatch(session, type, text, ref);
+            default -> dispatch(session, type, handler, text, tree, ref);
+        }
+    }
+
+    /** The whole frame as a tree, or null after telling the client it is not valid JSON. */
+    private static JsonNode parseOrReport(Session session, String text) {
+        try {
+            return Json.parse(text);
+        } catch (Json.DecodeException e) {
+            session.error(ErrorCode.MALFORMED_FRAME, "the frame " + e.getMessage(), null, null);
+            return null;
         }
     }
 
@@ -177,8 +199,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         safely(() -> listener.opened(session), session);
     }
 
-    private void dispatch(Session session, String type, String text, String ref) {
-        MessageHandler handler = handlers.get(type);
+    private void dispatch(Session session, String type, MessageHandler handler, String text, JsonNode tree, String ref) {
         if (handler == null) {
             session.error(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + abbreviate(type) + "'; this endpoint takes "
                     + String.join(", ", new java.util.TreeSet<>(handlers.keySet())) + ", close", "type", ref);
@@ -192,7 +213,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
             if (handler instanceof MessageHandler.Streaming streaming) {
                 streaming.handleText(session, text);
             } else {
-                handler.handle(session, Json.parse(text));
+                handler.handle(session, tree);
             }
         } catch (ValidationException e) {
             Violation first = e.violations().getFirst();
