@@ -51,7 +51,13 @@ public final class HazelcastConnector {
         JoinConfig join = hz.getNetworkConfig().getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).setMembers(config.members());
+        String dns = kubernetesDns(config);
+        if (dns != null) {
+            // In Kubernetes: members find each other by the DNS name of a headless service (deploy/k8s/base).
+            join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", dns);
+        } else {
+            join.getTcpIpConfig().setEnabled(true).setMembers(config.members());
+        }
         if (config.members().stream().allMatch(m -> m.startsWith("127.0.0.1") || m.startsWith("localhost"))) {
             // A loopback-only cluster (standalone, tests) must not bind or advertise other interfaces.
             hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
@@ -66,9 +72,20 @@ public final class HazelcastConnector {
         client.setClusterName(config.clusterName());
         client.setProperty("hazelcast.logging.type", "slf4j");
         client.setProperty("hazelcast.client.shutdownhook.enabled", "false");
-        client.getNetworkConfig().setAddresses(config.members());
+        String dns = kubernetesDns(config);
+        if (dns != null) {
+            client.getNetworkConfig().getKubernetesConfig().setEnabled(true).setProperty("service-dns", dns);
+        } else {
+            client.getNetworkConfig().setAddresses(config.members());
+        }
         client.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(-1);
         return HazelcastClient.newHazelcastClient(client);
+    }
+
+    /** The service DNS name of {@code hazelcast.members=k8s-dns:NAME}, or null for a plain member list. */
+    static String kubernetesDns(HazelcastConfig config) {
+        String first = config.members().getFirst();
+        return config.members().size() == 1 && first.startsWith("k8s-dns:") ? first.substring("k8s-dns:".length()) : null;
     }
 
     /** A readiness probe: the instance is running (and, for a client, connected to the cluster). */

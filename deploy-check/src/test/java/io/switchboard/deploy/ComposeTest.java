@@ -1,0 +1,85 @@
+package io.switchboard.deploy;
+
+import static io.switchboard.deploy.SystemDefinition.list;
+import static io.switchboard.deploy.SystemDefinition.map;
+import static io.switchboard.deploy.SystemDefinition.port;
+import static io.switchboard.deploy.SystemDefinition.string;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.Reader;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/** docker-compose.yml and its gateway against deploy/system.yaml (no Docker engine is needed to check them). */
+class ComposeTest {
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyServiceIsThereAsDefinedWithNoSecretInPlainText() throws Exception {
+        SystemDefinition system = SystemDefinition.load();
+        Map<String, Object> compose;
+        try (Reader in = Files.newBufferedReader(system.root().resolve("docker-compose.yml"))) {
+            compose = new Yaml().load(in);
+        }
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        String nginx = Files.readString(system.root().resolve("deploy/gateway/nginx.conf"));
+        for (var entry : system.services().entrySet()) {
+            String name = entry.getKey();
+            Map<String, Object> wanted = entry.getValue();
+            Map<String, Object> service = (Map<String, Object>) services.get(name);
+            assertThat(service).as("docker-compose service " + name).isNotNull();
+            assertThat(string(service, "image")).as("image of " + name)
+                    .startsWith(string(wanted, "image") + ":${SWITCHBOARD_TAG");
+            Map<String, Object> args = map(map(service, "build"), "args");
+            assertThat(args).containsEntry("MODULE", wanted.get("module")).containsEntry("MAIN", wanted.get("main"))
+                    .containsEntry("PORT", Integer.toString(port(wanted)));
+            Map<String, Object> env = map(service, "environment");
+            List<String> allowed = list(wanted, "config").stream().map(SystemDefinition::envName).toList();
+            assertThat(allowed).as("environment of " + name + " (keys system.yaml lists)").containsAll(env.keySet());
+            assertThat(env).containsEntry("SWITCHBOARD_HTTP_PORT", Integer.toString(port(wanted)))
+                    .containsEntry("SWITCHBOARD_HAZELCAST_MODE", wanted.get("hazelcast"));
+            for (String secret : list(wanted, "secrets")) {
+                String var = SystemDefinition.envName(secret);
+                if (env.containsKey(var)) {
+                    assertThat(String.valueOf(env.get(var))).as(var + " of " + name + " must come from the environment, not the file")
+                            .startsWith("${");
+                }
+            }
+            List<String> health = (List<String>) map(service, "healthcheck").get("test");
+            assertThat(String.join(" ", health)).contains(":" + port(wanted) + wanted.get("readiness"));
+            for (String path : list(wanted, "paths")) {
+                assertThat(gatewayTarget(nginx, path)).as("gateway route of " + path).isEqualTo(name + ":" + port(wanted));
+            }
+        }
+        for (Object o : services.values()) {
+            Object env = ((Map<String, Object>) o).get("environment");
+            if (env instanceof Map<?, ?> vars) {
+                vars.forEach((k, v) -> {
+                    if (k.toString().contains("PASSWORD") || k.toString().contains("SECRET")) {
+                        assertThat(String.valueOf(v)).as(k + " must not be written in docker-compose.yml").startsWith("${");
+                    }
+                });
+            }
+        }
+    }
+
+    /** The upstream nginx sends a path to: the longest matching location prefix. */
+    private static String gatewayTarget(String nginx, String path) {
+        Matcher m = Pattern.compile("location\\s+(\\S+)\\s*\\{\\s*proxy_pass http://([^;/]+);").matcher(nginx);
+        String best = null;
+        int bestLength = -1;
+        while (m.find()) {
+            String prefix = m.group(1);
+            if (path.startsWith(prefix) && prefix.length() > bestLength) {
+                best = m.group(2);
+                bestLength = prefix.length();
+            }
+        }
+        return best;
+    }
+}
