@@ -161,7 +161,9 @@ final class TracingSession {
             }
             if (item != null) {
                 try {
-                    records.add(TraceRings.encode(codec.validate(item, prefix)));
+                    codec.validate(item, prefix);
+                    int end = (int) p.currentLocation().getCharOffset();
+                    records.add(record(text(p), start, end, item));
                 } catch (ValidationException e) {
                     rejected.addObject().put("id", item.id() == null ? "" : item.id()).put("index", index)
                             .put("reason", e.getMessage());
@@ -169,6 +171,26 @@ final class TracingSession {
             }
             index++;
         }
+    }
+
+    /**
+     * The ring record of a valid item: its tenant and the item's own text as the client sent it, which saves writing
+     * it again (a fifth of ingest). Readers take the tenant from the record, never from the JSON; an item whose text
+     * names a tenant anyway (or that cannot be cut out of the frame) is written afresh, without it.
+     */
+    private String record(String frame, int start, int end, TraceItem item) {
+        if (frame != null && start >= 0 && end > start && end <= frame.length()) {
+            String raw = frame.substring(start, end);
+            if (raw.charAt(0) == '{' && raw.charAt(raw.length() - 1) == '}' && !raw.contains("\"tenant\"")) {
+                return session.tenant() + "\n" + raw;
+            }
+        }
+        return TraceRings.encode(item);
+    }
+
+    private static String text(JsonParser p) {
+        Object source = p.currentTokenLocation().contentReference().getRawContent();
+        return source instanceof String s ? s : null;
     }
 
     /** The {@code id} of a rejected item, from its own text; empty if it has none. */

@@ -164,6 +164,30 @@ class TracingTest {
     }
 
     @Test
+    void aTenantNamedInsideAnItemIsIgnored() {
+        String t = tenant();
+        String victim = tenant();
+        try (WsTestClient victimTail = replica.client(victim); WsTestClient sender = replica.client(t)) {
+            victimTail.send("{\"type\":\"tail\",\"id\":\"all\"}");
+            victimTail.next("tailing");
+            String id = id();
+            String spoofed = log(id, "orders", "info", "pretending").replace("{\"kind\":\"log\",", "{\"kind\":\"log\",\"tenant\":\"" + victim + "\",");
+            sender.send(events(1, 0, List.of(spoofed)));
+            assertThat(sender.next("ack").get("accepted").asInt()).isEqualTo(1);
+            assertThat(buffered(t)).extracting(TraceItem::id).containsExactly(id);
+            assertThat(buffered(t)).allMatch(i -> i.tenant().equals(t));
+            assertThat(buffered(victim)).isEmpty();
+            // The victim's tail stays silent: a marker item of its own proves it was listening all along.
+            String marker = id();
+            try (WsTestClient victimSender = replica.client(victim)) {
+                victimSender.send(events(1, 0, List.of(log(marker, "orders", "info", "own item"))));
+                victimSender.next("ack");
+            }
+            assertThat(victimTail.next("events").get("items")).extracting(i -> i.get("id").asText()).containsExactly(marker);
+        }
+    }
+
+    @Test
     void aTailByTraceIdSeesTheWholeTrace() {
         String t = tenant();
         try (WsTestClient tail = replica.client(t); WsTestClient sender = replica.client(t)) {

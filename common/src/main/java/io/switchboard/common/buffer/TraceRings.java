@@ -14,8 +14,10 @@ import java.util.List;
  * indexer (which reads): a fixed set of ring buffers {@code trace-ring-0 .. trace-ring-(n-1)}, spread over the
  * members by Hazelcast's partitioning, each overwriting its oldest items when full.
  *
- * <p>A record is the tenant, a newline, and the item's JSON (kind, id, tenant and all), so that a reader can filter
- * by tenant without parsing. Sequences are per ring; a position in the whole buffer is one sequence per ring.
+ * <p>A record is the tenant, a newline, and the item's JSON, so that a reader can filter by tenant without parsing.
+ * The tenant of a record is the one before the newline, whatever the JSON says: the tracing service stores the item
+ * text as the client sent it (without a tenant). Sequences are per ring; a position in the whole buffer is one
+ * sequence per ring.
  */
 public final class TraceRings {
     public static final String PREFIX = "trace-ring-";
@@ -91,10 +93,11 @@ public final class TraceRings {
         return record.length() > tenant.length() && record.charAt(tenant.length()) == '\n' && record.startsWith(tenant);
     }
 
-    /** The item of a record (with its tenant). */
+    /** The item of a record, with the record's tenant. */
     public static TraceItem decode(String record) {
         try {
-            return Json.MAPPER.readValue(record.substring(record.indexOf('\n') + 1), TraceItem.class);
+            int nl = record.indexOf('\n');
+            return Json.MAPPER.readValue(record.substring(nl + 1), TraceItem.class).withTenant(record.substring(0, nl));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("unreadable trace record: " + e.getMessage(), e);
         }
