@@ -1,18 +1,16 @@
 package io.switchboard.client;
 
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.ringbuffer.Ringbuffer;
-import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.model.TraceItem;
 import io.switchboard.discovery.DiscoveryConfig;
 import io.switchboard.discovery.DiscoveryService;
+import io.switchboard.testsupport.Buffered;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestHazelcast;
 import io.switchboard.testsupport.Tokens;
 import io.switchboard.tracing.TracingConfig;
 import io.switchboard.tracing.TracingService;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Discovery and tracing on one port with a Hazelcast member, as a replica of the control plane, for client tests. */
@@ -35,20 +33,7 @@ final class ControlPlane implements AutoCloseable {
 
     /** Every item of the tenant in the trace buffer. */
     List<TraceItem> buffered(String tenant) {
-        List<TraceItem> out = new ArrayList<>();
-        for (Ringbuffer<String> ring : tracing.rings().rings()) {
-            for (long s = ring.headSequence(); s <= ring.tailSequence(); s++) {
-                try {
-                    String record = ring.readOne(s);
-                    if (TraceRings.belongsTo(record, tenant)) {
-                        out.add(TraceRings.decode(record));
-                    }
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            }
-        }
-        return out;
+        return Buffered.items(tracing.rings(), tenant);
     }
 
     @Override

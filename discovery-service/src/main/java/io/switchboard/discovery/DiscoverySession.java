@@ -1,5 +1,10 @@
 package io.switchboard.discovery;
 
+import static io.switchboard.common.protocol.Fields.abbreviate;
+import static io.switchboard.common.protocol.Fields.invalid;
+import static io.switchboard.common.protocol.Fields.ref;
+import static io.switchboard.common.protocol.Fields.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -300,32 +305,5 @@ final class DiscoverySession {
             throw invalid(field, "must be a service or environment name (letters, digits and . _ -), got '"
                     + abbreviate(value) + "'");
         }
-    }
-
-    private static String text(JsonNode frame, String field, boolean required) {
-        JsonNode v = frame.get(field);
-        if (v == null || v.isNull()) {
-            if (required) {
-                throw invalid(field, "is required");
-            }
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw invalid(field, "must be a string");
-        }
-        return v.asText();
-    }
-
-    private static String ref(JsonNode frame) {
-        JsonNode ref = frame.get("ref");
-        return ref != null && ref.isTextual() && ref.asText().length() <= 64 ? ref.asText() : null;
-    }
-
-    private static ValidationException invalid(String field, String message) {
-        return new ValidationException(List.of(new Violation(field, message)));
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }

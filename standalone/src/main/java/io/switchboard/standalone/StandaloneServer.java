@@ -96,9 +96,9 @@ final class StandaloneServer {
         own(history);
         ProtocolLimits ws = config.ws();
         List<SwitchboardService> services = List.of(
-                new DiscoveryService(vertx, ws, DiscoveryConfig.from(ConfigSource.fromEnvironment("discovery.properties")),
+                new DiscoveryService(vertx, ws, DiscoveryConfig.from(serviceDefaults("discovery.properties")),
                         hazelcast, verifier, registry),
-                new TracingService(vertx, ws, TracingConfig.from(ConfigSource.fromEnvironment("tracing.properties")),
+                new TracingService(vertx, ws, TracingConfig.from(serviceDefaults("tracing.properties")),
                         hazelcast, verifier, registry),
                 new QueryService(vertx, history, verifier),
                 new RoutingService(vertx, database, hazelcast, verifier));
@@ -113,6 +113,14 @@ final class StandaloneServer {
         }
         port = host.actualPort();
         line("services", started, "discovery, tracing, query, routing on port " + port);
+    }
+
+    /**
+     * A service's own settings (discovery.*, tracing.*) for standalone: its defaults and the environment. Not the
+     * file named by SWITCHBOARD_CONFIG_FILE, which in standalone mode holds standalone.properties keys.
+     */
+    private static ConfigSource serviceDefaults(String resource) {
+        return ConfigSource.load(resource, null, System.getenv());
     }
 
     /** Stops everything in reverse order of starting; safe to call more than once, and during start(). */

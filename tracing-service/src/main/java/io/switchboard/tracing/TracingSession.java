@@ -1,5 +1,8 @@
 package io.switchboard.tracing;
 
+import static io.switchboard.common.protocol.Fields.invalid;
+import static io.switchboard.common.protocol.Fields.text;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
@@ -163,7 +166,7 @@ final class TracingSession {
                 try {
                     codec.validate(item, prefix);
                     int end = (int) p.currentLocation().getCharOffset();
-                    records.add(record(text(p), start, end, item));
+                    records.add(record(frameText(p), start, end, item));
                 } catch (ValidationException e) {
                     rejected.addObject().put("id", item.id() == null ? "" : item.id()).put("index", index)
                             .put("reason", e.getMessage());
@@ -188,7 +191,7 @@ final class TracingSession {
         return TraceRings.encode(item);
     }
 
-    private static String text(JsonParser p) {
+    private static String frameText(JsonParser p) {
         Object source = p.currentTokenLocation().contentReference().getRawContent();
         return source instanceof String s ? s : null;
     }
@@ -302,23 +305,5 @@ final class TracingSession {
             throw invalid("filter." + field, "must be a name of letters, digits and . _ -");
         }
         return v;
-    }
-
-    private static String text(JsonNode frame, String field, boolean required) {
-        JsonNode v = frame.get(field);
-        if (v == null || v.isNull()) {
-            if (required) {
-                throw invalid(field, "is required");
-            }
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw invalid(field, "must be a string");
-        }
-        return v.asText();
-    }
-
-    private static ValidationException invalid(String field, String message) {
-        return new ValidationException(List.of(new Violation(field, message)));
     }
 }

@@ -12,8 +12,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import io.switchboard.common.buffer.TraceRings;
-import io.switchboard.common.model.LogEvent;
 import io.switchboard.common.model.TraceItem;
+import io.switchboard.testsupport.Buffered;
 import io.switchboard.testsupport.RealStores;
 import io.switchboard.testsupport.TestHazelcast;
 import io.switchboard.testsupport.WsTestClient;
@@ -47,20 +47,7 @@ class TracingTest {
 
     /** Every item of the tenant in the buffer, in ring order. */
     static List<TraceItem> buffered(String tenant) {
-        List<TraceItem> out = new ArrayList<>();
-        for (Ringbuffer<String> ring : replica.service.rings().rings()) {
-            for (long s = ring.headSequence(); s <= ring.tailSequence(); s++) {
-                try {
-                    String record = ring.readOne(s);
-                    if (TraceRings.belongsTo(record, tenant)) {
-                        out.add(TraceRings.decode(record));
-                    }
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            }
-        }
-        return out;
+        return Buffered.items(replica.service.rings(), tenant);
     }
 
     @Test
