@@ -47,6 +47,30 @@ public final class HistoryStore implements AutoCloseable {
                 : Future.failedFuture("Elasticsearch did not answer the ping"));
     }
 
+    /** Installs (or updates) the composable index template of the daily history indices. */
+    public Future<Void> installTemplate(int replicas) {
+        String json = io.switchboard.query.internal.EventDocuments.template(replicas);
+        return Future.fromCompletionStage(client.indices().putIndexTemplate(t -> t.name("switchboard-events")
+                .withJson(new java.io.StringReader(json))), vertx.getOrCreateContext()).mapEmpty();
+    }
+
+    /** Deletes whole daily indices of days before {@code cutoff}; returns their names. */
+    public Future<java.util.List<String>> deleteIndicesBefore(java.time.LocalDate cutoff) {
+        var indices = Future.fromCompletionStage(client.indices().get(g -> g
+                .index(io.switchboard.query.internal.EventDocuments.INDEX_PATTERN)), vertx.getOrCreateContext());
+        return indices.compose(response -> {
+            java.util.List<String> old = response.indices().keySet().stream().filter(name -> {
+                java.time.LocalDate day = io.switchboard.query.internal.EventDocuments.day(name);
+                return day != null && day.isBefore(cutoff);
+            }).sorted().toList();
+            if (old.isEmpty()) {
+                return Future.succeededFuture(old);
+            }
+            return Future.fromCompletionStage(client.indices().delete(d -> d.index(old)), vertx.getOrCreateContext())
+                    .map(v -> old);
+        });
+    }
+
     @Override
     public void close() throws IOException {
         rest.close();

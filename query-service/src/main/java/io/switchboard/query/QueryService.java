@@ -1,5 +1,7 @@
 package io.switchboard.query;
 
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.common.auth.AuthHandler;
 import io.switchboard.common.auth.Principal;
 import io.switchboard.common.auth.Role;
@@ -7,26 +9,96 @@ import io.switchboard.common.auth.TokenVerifier;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.observe.HealthCheck;
 import io.switchboard.common.service.SwitchboardService;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The query service: operators' REST API over the history in Elasticsearch. So far it answers who the caller
- * is ({@code GET /api/v1/session}, which the dashboard uses to check a token); search, traces, stats and the
- * dependency graph come with the query issue.
+ * The query service: indexes the trace buffer into Elasticsearch ({@link HistoryIndexer}), keeps the history
+ * within its retention, and answers operators. So far it answers who the caller is ({@code GET /api/v1/session},
+ * which the dashboard uses to check a token); search, traces, stats and the dependency graph come with the query
+ * issue.
  */
 public final class QueryService implements SwitchboardService {
+    private static final Logger LOG = LoggerFactory.getLogger(QueryService.class);
+
     private final Vertx vertx;
     private final HistoryStore history;
     private final TokenVerifier verifier;
+    private final HistoryConfig config;
+    private final HistoryIndexer indexer;
+    private long prepareTimer = -1;
+    private long retentionTimer = -1;
+    private volatile boolean stopped;
 
-    public QueryService(Vertx vertx, HistoryStore history, TokenVerifier verifier) {
+    /**
+     * @param hazelcast the cluster holding the trace buffer, or null for a replica that only answers queries
+     */
+    public QueryService(Vertx vertx, HistoryStore history, HazelcastInstance hazelcast, HistoryConfig config,
+                        TokenVerifier verifier, MeterRegistry meters) {
         this.vertx = vertx;
         this.history = history;
         this.verifier = verifier;
+        this.config = config;
+        this.indexer = hazelcast != null && config.indexerEnabled()
+                ? new HistoryIndexer(vertx, history, hazelcast, config, meters) : null;
+    }
+
+    /**
+     * Installs the index template (retrying while Elasticsearch is unreachable: the service still starts and
+     * reports not ready), then starts the indexer and the daily retention.
+     */
+    @Override
+    public Future<Void> start() {
+        prepare(1_000);
+        return Future.succeededFuture();
+    }
+
+    private void prepare(long retryMillis) {
+        if (stopped) {
+            return;
+        }
+        history.installTemplate(config.replicas()).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("the history index template could not be installed, retrying in {} ms: {}", retryMillis,
+                        ar.cause().getMessage());
+                prepareTimer = vertx.setTimer(retryMillis, t -> prepare(Math.min(retryMillis * 2, 30_000)));
+                return;
+            }
+            if (indexer != null) {
+                indexer.start();
+            }
+            applyRetention();
+            retentionTimer = vertx.setPeriodic(3_600_000, t -> applyRetention());
+        });
+    }
+
+    /** Deletes whole daily indices older than the retention (never documents one by one). */
+    public Future<java.util.List<String>> applyRetention() {
+        java.time.LocalDate cutoff = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(config.retention().toDays());
+        return history.deleteIndicesBefore(cutoff)
+                .onSuccess(deleted -> {
+                    if (!deleted.isEmpty()) {
+                        LOG.info("retention deleted history indices {}", deleted);
+                    }
+                })
+                .onFailure(e -> LOG.warn("retention could not run: {}", e.getMessage()));
+    }
+
+    @Override
+    public Future<Void> stop() {
+        stopped = true;
+        vertx.cancelTimer(prepareTimer);
+        vertx.cancelTimer(retentionTimer);
+        if (indexer != null) {
+            indexer.stop();
+        }
+        return Future.succeededFuture();
     }
 
     @Override

@@ -21,7 +21,7 @@ class QueryServiceTest {
         try (ServiceHarness harness = new ServiceHarness()) {
             HistoryStore history = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null));
             try (history) {
-                harness.serve(vertx -> List.of(new QueryService(vertx, history, Tokens.verifier())));
+                harness.serve(vertx -> List.of(new QueryService(vertx, history, null, HistoryConfig.DEFAULT, Tokens.verifier(), harness.registry())));
                 assertThat(harness.get("/ready", null).statusCode()).isEqualTo(200);
                 assertThat(harness.componentStatus("elasticsearch")).isEqualTo("up");
 
@@ -39,7 +39,7 @@ class QueryServiceTest {
             HistoryStore history = new HistoryStore(harness.vertx(),
                     new ElasticsearchConfig(List.of(URI.create("http://127.0.0.1:1")), null, null));
             try (history) {
-                harness.serve(vertx -> List.of(new QueryService(vertx, history, Tokens.verifier())));
+                harness.serve(vertx -> List.of(new QueryService(vertx, history, null, HistoryConfig.DEFAULT, Tokens.verifier(), harness.registry())));
                 var ready = harness.get("/ready", null);
                 assertThat(ready.statusCode()).isEqualTo(503);
                 assertThat(Json.parse(ready.body()).at("/components/elasticsearch/status").asText()).isEqualTo("down");

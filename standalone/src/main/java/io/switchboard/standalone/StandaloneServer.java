@@ -17,6 +17,7 @@ import io.switchboard.common.config.ConfigSource;
 import io.switchboard.embedded.EmbeddedElasticsearch;
 import io.switchboard.embedded.EmbeddedPostgresql;
 import io.switchboard.query.ElasticsearchConfig;
+import io.switchboard.query.HistoryConfig;
 import io.switchboard.query.HistoryStore;
 import io.switchboard.query.QueryService;
 import io.switchboard.routing.DatabaseConfig;
@@ -100,7 +101,9 @@ final class StandaloneServer {
                         hazelcast, verifier, registry),
                 new TracingService(vertx, ws, TracingConfig.from(serviceDefaults("tracing.properties")),
                         hazelcast, verifier, registry),
-                new QueryService(vertx, history, verifier),
+                new QueryService(vertx, history, hazelcast, new HistoryConfig(true, 1_000,
+                        TracingConfig.from(serviceDefaults("tracing.properties")).bufferShards(), 0,
+                        HistoryConfig.from(serviceDefaults("query.properties")).retention()), verifier, registry),
                 new RoutingService(vertx, database, hazelcast, verifier));
         HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry);
         try {

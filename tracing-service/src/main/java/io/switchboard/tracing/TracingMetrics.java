@@ -14,7 +14,7 @@ import io.switchboard.common.buffer.TraceRings;
  * indexer's checkpoints in {@code indexer.checkpoints}, when an indexer runs).
  */
 final class TracingMetrics {
-    static final String CHECKPOINTS = "indexer.checkpoints";
+    static final String CHECKPOINTS = TraceRings.CHECKPOINTS;
 
     final Counter accepted;
     final Counter rejected;

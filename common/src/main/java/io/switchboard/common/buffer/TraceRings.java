@@ -21,6 +21,11 @@ import java.util.List;
  */
 public final class TraceRings {
     public static final String PREFIX = "trace-ring-";
+    /**
+     * The history indexer's positions: ring name to the last sequence it indexed (an IMap). The tracing service
+     * reads it to count items overwritten before they were indexed.
+     */
+    public static final String CHECKPOINTS = "indexer.checkpoints";
     private static final com.fasterxml.jackson.databind.ObjectWriter ITEM_WRITER = Json.MAPPER.writerFor(TraceItem.class);
 
     private final HazelcastInstance hazelcast;
