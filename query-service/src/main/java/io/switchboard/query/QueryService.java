@@ -119,6 +119,12 @@ public final class QueryService implements SwitchboardService {
                     body.put("expiresAt", p.expiresAt().toString());
                     ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(Json.write(body));
                 });
+        mountHistory(router);
+    }
+
+    private void mountHistory(Router router) {
+        LogsResource logs = new LogsResource(vertx, history);
+        router.get("/api/v1/logs").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(logs::handle);
     }
 
     @Override
