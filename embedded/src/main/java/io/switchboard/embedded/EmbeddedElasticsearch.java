@@ -26,6 +26,9 @@ import org.elasticsearch.transport.netty4.Netty4Plugin;
  */
 public final class EmbeddedElasticsearch implements AutoCloseable {
     private static boolean loggingConfigured;
+    /** Held so that the level sticks (JUL keeps loggers weakly): Lucene's notice that the optional vector API is off. */
+    private static final java.util.logging.Logger LUCENE_VECTORS =
+            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
 
     private final Node node;
     private final int httpPort;
@@ -91,6 +94,7 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
         System.setProperty("es.set.netty.runtime.available.processors", "false");
         // libvec (native vector code) is not on Maven Central; Lucene's Java code is used instead.
         System.setProperty("org.elasticsearch.nativeaccess.enableVectorLibrary", "false");
+        LUCENE_VECTORS.setLevel(java.util.logging.Level.SEVERE);
         LogConfigurator.configureESLogging();
         LogConfigurator.configureWithoutConfig(Settings.builder().put("logger.level", "WARN").build());
         loggingConfigured = true;
