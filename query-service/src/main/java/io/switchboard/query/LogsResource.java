@@ -1,5 +1,7 @@
 package io.switchboard.query;
 
+import static io.switchboard.query.HistoryResponses.term;
+
 import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.Operator;
@@ -53,8 +55,7 @@ final class LogsResource {
             if (ar.succeeded()) {
                 ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(Json.write(ar.result()));
             } else {
-                ctx.response().putHeader("Retry-After", "5");
-                HttpErrors.send(ctx, 503, "unavailable", "the history store is unreachable; try again shortly");
+                HistoryResponses.unavailable(ctx);
             }
         });
     }
@@ -108,12 +109,7 @@ final class LogsResource {
         String next = null;
         List<Hit<Map>> hits = response.hits().hits();
         for (Hit<Map> hit : hits) {
-            Map<String, Object> source = new LinkedHashMap<>(hit.source());
-            source.remove("tenant");
-            source.remove("levelNum");
-            source.remove("attrs");
-            source.remove("@timestamp");
-            items.add(source);
+            items.add(HistoryResponses.publicView(hit.source()));
         }
         if (!hits.isEmpty()) {
             List<FieldValue> sort = hits.getLast().sort();
@@ -125,9 +121,6 @@ final class LogsResource {
         return body;
     }
 
-    private static Query term(String field, String value) {
-        return Query.of(q -> q.term(t -> t.field(field).value(value)));
-    }
 
     /** Where the next page starts: the sort values of the last item, opaque to callers. */
     record Cursor(long timestamp, String id) {

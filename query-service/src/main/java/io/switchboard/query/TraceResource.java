@@ -1,5 +1,7 @@
 package io.switchboard.query;
 
+import static io.switchboard.query.HistoryResponses.term;
+
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.SearchRequest;
@@ -49,19 +51,12 @@ final class TraceResource {
                 .sort(o -> o.field(f -> f.field("timestamp").order(SortOrder.Asc))));
         Future.fromCompletionStage(store.client().search(request, Map.class), vertx.getOrCreateContext()).onComplete(ar -> {
             if (ar.failed()) {
-                ctx.response().putHeader("Retry-After", "5");
-                HttpErrors.send(ctx, 503, "unavailable", "the history store is unreachable; try again shortly");
+                HistoryResponses.unavailable(ctx);
                 return;
             }
             List<Map<String, Object>> items = new ArrayList<>();
             for (Hit<Map> hit : ar.result().hits().hits()) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> source = new LinkedHashMap<>(hit.source());
-                source.remove("tenant");
-                source.remove("levelNum");
-                source.remove("attrs");
-                source.remove("@timestamp");
-                items.add(source);
+                items.add(HistoryResponses.publicView(hit.source()));
             }
             if (items.isEmpty()) {
                 HttpErrors.send(ctx.response(), 404, "not_found", "no trace " + traceId + " in the history", "traceId");
@@ -129,7 +124,4 @@ final class TraceResource {
         return (List<Map<String, Object>>) span.get(key);
     }
 
-    private static Query term(String field, String value) {
-        return Query.of(q -> q.term(t -> t.field(field).value(value)));
-    }
 }
