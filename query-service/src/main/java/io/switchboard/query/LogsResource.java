@@ -79,8 +79,7 @@ final class LogsResource {
         if (p.minLevel() != null) {
             filters.add(Query.of(q -> q.range(r -> r.number(n -> n.field("levelNum").gte((double) p.minLevel().ordinal())))));
         }
-        filters.add(Query.of(q -> q.range(r -> r.date(d -> d.field("@timestamp")
-                .gte(Long.toString(p.fromMillis())).lte(Long.toString(p.toMillis())).format("epoch_millis")))));
+        filters.add(p.timeFilter());
         List<Query> must = new ArrayList<>();
         if (p.q() != null) {
             must.add(Query.of(q -> q.simpleQueryString(s -> s.query(p.q()).fields("message")

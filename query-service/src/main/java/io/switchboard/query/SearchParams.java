@@ -106,6 +106,22 @@ record SearchParams(String q, String service, Level minLevel, String environment
                 name("node", params.get("node")), traceId, from, to, "asc".equals(sort), limit, cursor);
     }
 
+    /** Only the time window (since, or from and to) of a request that takes nothing else. */
+    static SearchParams window(MultiMap params, long nowMillis) {
+        for (String name : params.names()) {
+            if (!Set.of("since", "from", "to", "token").contains(name)) {
+                throw new BadParameter(name, "unknown parameter; known: since, from, to");
+            }
+        }
+        return from(params, nowMillis);
+    }
+
+    /** The window as an Elasticsearch filter on @timestamp. */
+    co.elastic.clients.elasticsearch._types.query_dsl.Query timeFilter() {
+        return co.elastic.clients.elasticsearch._types.query_dsl.Query.of(q -> q.range(r -> r.date(d -> d.field("@timestamp")
+                .gte(Long.toString(fromMillis)).lte(Long.toString(toMillis)).format("epoch_millis"))));
+    }
+
     private static String name(String parameter, String value) {
         if (value != null && !NAME.matcher(value).matches()) {
             throw new BadParameter(parameter, "must be a name of letters, digits and . _ : -");
