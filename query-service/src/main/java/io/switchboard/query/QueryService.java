@@ -125,6 +125,8 @@ public final class QueryService implements SwitchboardService {
     private void mountHistory(Router router) {
         LogsResource logs = new LogsResource(vertx, history);
         router.get("/api/v1/logs").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(logs::handle);
+        StatsResource stats = new StatsResource(vertx, history);
+        router.get("/api/v1/stats").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(stats::handle);
         DependenciesResource dependencies = new DependenciesResource(vertx, history);
         router.get("/api/v1/dependencies").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(dependencies::handle);
         TraceResource traces = new TraceResource(vertx, history);
