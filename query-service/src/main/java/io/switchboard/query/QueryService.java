@@ -129,6 +129,8 @@ public final class QueryService implements SwitchboardService {
         router.get("/api/v1/stats").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(stats::handle);
         DependenciesResource dependencies = new DependenciesResource(vertx, history);
         router.get("/api/v1/dependencies").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(dependencies::handle);
+        TraceSearchResource traceSearch = new TraceSearchResource(vertx, history);
+        router.get("/api/v1/traces").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(traceSearch::handle);
         TraceResource traces = new TraceResource(vertx, history);
         router.get("/api/v1/traces/:traceId").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(traces::handle);
     }
