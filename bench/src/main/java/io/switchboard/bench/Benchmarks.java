@@ -13,6 +13,7 @@ public final class Benchmarks {
     static {
         ALL.put("discovery", DiscoveryBench::run);
         ALL.put("tracing", TracingBench::run);
+        ALL.put("query", QueryBench::run);
     }
 
     private Benchmarks() {

@@ -17,7 +17,7 @@ public record HistoryConfig(boolean indexerEnabled, int batchSize, int ringShard
     public static final HistoryConfig DEFAULT = new HistoryConfig(true, 1_000, 8, 1, Duration.ofDays(7));
 
     public static HistoryConfig from(ConfigSource c) {
-        return new HistoryConfig(c.bool("indexer.enabled"), c.integer("indexer.batch-size", 1, 10_000),
+        return new HistoryConfig(c.bool("indexer.enabled"), c.integer("indexer.batch-size", 1, 1_000),
                 c.integer("tracing.buffer-shards", 1, 256), c.integer("history.replicas", 0, 10),
                 c.duration("history.retention", Duration.ofDays(1), Duration.ofDays(3_650)));
     }

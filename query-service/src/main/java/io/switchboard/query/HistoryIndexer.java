@@ -149,12 +149,15 @@ public final class HistoryIndexer {
         Ringbuffer<String> ring = rings.ring(shard);
         Future<ReadResultSet<String>> read;
         try {
-            read = Future.fromCompletionStage(ring.readManyAsync(next, 0, config.batchSize(), null), vertx.getOrCreateContext());
+            // Hazelcast reads at most 1,000 items from a ring at once.
+            read = Future.fromCompletionStage(ring.readManyAsync(next, 0, Math.min(config.batchSize(), 1_000), null),
+                    vertx.getOrCreateContext());
         } catch (RuntimeException e) {
             read = Future.failedFuture(e);
         }
         read.onComplete(ar -> {
             if (ar.failed()) {
+                LOG.warn("{}: reading the ring failed, retrying in 1 s: {}", ring(shard), ar.cause().getMessage());
                 vertx.setTimer(1_000, t -> read(shard, gen, next));
                 return;
             }
