@@ -10,7 +10,6 @@ import com.hazelcast.ringbuffer.Ringbuffer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.common.buffer.TraceRings;
-import io.switchboard.common.model.TraceItem;
 import io.switchboard.query.internal.EventDocuments;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -171,11 +170,15 @@ public final class HistoryIndexer {
                 lost.increment(first - next);
                 LOG.warn("{}: {} items were overwritten before they were indexed", ring(shard), first - next);
             }
-            List<TraceItem> items = new ArrayList<>(result.size());
+            List<BulkOperation> items = new ArrayList<>(result.size());
             for (String record : result) {
                 try {
-                    items.add(TraceRings.decode(record));
-                } catch (RuntimeException e) {
+                    String tenant = TraceRings.tenantOf(record);
+                    var doc = EventDocuments.document(tenant, TraceRings.json(record));
+                    String id = tenant + ":" + doc.path("id").asText();
+                    String index = EventDocuments.index(doc.path("timestamp").asLong());
+                    items.add(BulkOperation.of(o -> o.index(i -> i.index(index).id(id).document(doc))));
+                } catch (java.io.IOException | RuntimeException e) {
                     refused.increment();
                 }
             }
@@ -184,15 +187,11 @@ public final class HistoryIndexer {
     }
 
     /** Indexes a batch, retrying with backoff until Elasticsearch takes it, then checkpoints and reads on. */
-    private void index(int shard, int gen, List<TraceItem> items, long nextSeq, long backoffMillis) {
+    private void index(int shard, int gen, List<BulkOperation> ops, long nextSeq, long backoffMillis) {
         if (!stillMine(shard, gen)) {
             return;
         }
-        List<BulkOperation> ops = new ArrayList<>(items.size());
-        for (TraceItem item : items) {
-            ops.add(BulkOperation.of(o -> o.index(i -> i.index(EventDocuments.index(item)).id(EventDocuments.id(item))
-                    .document(EventDocuments.document(item)))));
-        }
+        List<BulkOperation> items = ops;
         Future<BulkResponse> bulk = ops.isEmpty() ? Future.succeededFuture(null)
                 : Future.fromCompletionStage(store.client().bulk(b -> b.operations(ops)), vertx.getOrCreateContext());
         bulk.compose(response -> {
@@ -220,7 +219,7 @@ public final class HistoryIndexer {
             } else {
                 retries.increment();
                 LOG.warn("{}: indexing failed, retrying in {} ms: {}", ring(shard), backoffMillis, ar.cause().getMessage());
-                vertx.setTimer(backoffMillis, t -> index(shard, gen, items, nextSeq, Math.min(backoffMillis * 2, 30_000)));
+                vertx.setTimer(backoffMillis, t -> index(shard, gen, ops, nextSeq, Math.min(backoffMillis * 2, 30_000)));
             }
         });
     }

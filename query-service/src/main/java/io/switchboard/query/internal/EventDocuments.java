@@ -60,13 +60,37 @@ public final class EventDocuments {
         return doc;
     }
 
+    /**
+     * The document of a ring record, built from the stored JSON without binding it to a record first (the indexer's
+     * hot path): the record's tenant (never the JSON's), and the derived fields of {@link #document}.
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode document(String tenant, String itemJson) throws java.io.IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode doc = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(itemJson);
+        doc.put("tenant", tenant);
+        doc.put("@timestamp", doc.path("timestamp").asLong() / 1_000);
+        if ("log".equals(doc.path("kind").asText())) {
+            doc.put("levelNum", io.switchboard.common.model.Level.parse(doc.path("level").asText("info")).ordinal());
+        }
+        com.fasterxml.jackson.databind.JsonNode attributes = doc.get("attributes");
+        if (attributes != null && attributes.isObject() && !attributes.isEmpty()) {
+            com.fasterxml.jackson.databind.node.ArrayNode pairs = doc.putArray("attrs");
+            attributes.fields().forEachRemaining(e -> pairs.add(e.getKey() + "=" + e.getValue().asText()));
+        }
+        return doc;
+    }
+
+    /** The daily index of an item time in microseconds. */
+    public static String index(long timestampMicros) {
+        return INDEX_PREFIX + DAY.format(Instant.ofEpochMilli(timestampMicros / 1_000));
+    }
+
     /** The composable index template with explicit mappings: only what queries need is indexed. */
     public static String template(int replicas) {
         return """
                 {"index_patterns": ["%s"],
                  "priority": 100,
                  "template": {
-                   "settings": {"number_of_shards": 1, "number_of_replicas": %d, "refresh_interval": "1s"},
+                   "settings": {"number_of_shards": 1, "number_of_replicas": %d, "refresh_interval": "5s"},
                    "mappings": {
                      "dynamic": false,
                      "properties": {
