@@ -7,13 +7,10 @@ import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.CallOutcome;
 import io.switchboard.common.model.Span;
 import io.switchboard.common.model.TraceItem;
-import io.switchboard.query.internal.EventDocuments;
 import io.switchboard.testsupport.RealStores;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestElasticsearch;
 import io.switchboard.testsupport.Tokens;
-import io.switchboard.testsupport.WsTestClient;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,15 +57,8 @@ class DependenciesTest {
         items.add(new Span(tenant, id(), now, 900, "orders", "orders-1", "prod", "4bf92f3577b34da6a3ce929d0e0e4736",
                 "00f067aa0ba902b8", null, "serve", Span.SpanKind.SERVER, Span.Status.OK, "gateway", Map.of()));
         items.add(new CallOutcome("stranger", id(), now, "evil", null, "prod", "orders", "o-1", false, 1, null));
-        try (ServiceHarness harness = new ServiceHarness();
-             HistoryStore store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null))) {
-            WsTestClient.await(store.installTemplate(0));
-            for (TraceItem item : items) {
-                store.client().index(i -> i.index(EventDocuments.index(item)).id(EventDocuments.id(item))
-                        .document(EventDocuments.document(item))).get();
-            }
-            store.client().indices().refresh(r -> r.index(EventDocuments.INDEX_PATTERN)).get();
-            harness.serve(vertx -> List.of(new QueryService(vertx, store, null, HistoryConfig.DEFAULT, Tokens.verifier(), harness.registry())));
+        try (QueryFixture fixture = new QueryFixture(es, items)) {
+            ServiceHarness harness = fixture.harness;
 
             var response = harness.get("/api/v1/dependencies?since=1h", Tokens.operator(tenant));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

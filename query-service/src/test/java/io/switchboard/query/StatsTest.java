@@ -7,13 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Span;
 import io.switchboard.common.model.TraceItem;
-import io.switchboard.query.internal.EventDocuments;
 import io.switchboard.testsupport.RealStores;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestElasticsearch;
 import io.switchboard.testsupport.Tokens;
-import io.switchboard.testsupport.WsTestClient;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,15 +55,8 @@ class StatsTest {
         items.add(span(tenant, "orders", "call payments", now, 9_999_999, true, Span.SpanKind.CLIENT));
         items.add(span("stranger", "orders", "POST /orders", now, 1, true, Span.SpanKind.SERVER));
         Arrays.sort(durations);
-        try (ServiceHarness harness = new ServiceHarness();
-             HistoryStore store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null))) {
-            WsTestClient.await(store.installTemplate(0));
-            for (TraceItem item : items) {
-                store.client().index(i -> i.index(EventDocuments.index(item)).id(EventDocuments.id(item))
-                        .document(EventDocuments.document(item))).get();
-            }
-            store.client().indices().refresh(r -> r.index(EventDocuments.INDEX_PATTERN)).get();
-            harness.serve(vertx -> List.of(new QueryService(vertx, store, null, HistoryConfig.DEFAULT, Tokens.verifier(), harness.registry())));
+        try (QueryFixture fixture = new QueryFixture(es, items)) {
+            ServiceHarness harness = fixture.harness;
 
             var response = harness.get("/api/v1/stats?since=1h&interval=1m", Tokens.operator(tenant));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Span;
 import io.switchboard.common.model.TraceItem;
-import io.switchboard.query.internal.EventDocuments;
 import io.switchboard.testsupport.RealStores;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestElasticsearch;
 import io.switchboard.testsupport.Tokens;
-import io.switchboard.testsupport.WsTestClient;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,15 +45,8 @@ class TraceSearchTest {
                 span(tenant, A, "orders", "place", "a000000000000002", "a000000000000001", now - 19_000, 8_000, true, Map.of("order.id", "42")),
                 span(tenant, B, "gateway", "GET /health", "b000000000000001", null, now - 900_000, 2_000, false, Map.of()),
                 span("someone", A, "orders", "place", "c000000000000001", null, now, 99_000, true, Map.of("order.id", "42")));
-        try (ServiceHarness harness = new ServiceHarness();
-             HistoryStore store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null))) {
-            WsTestClient.await(store.installTemplate(0));
-            for (TraceItem item : items) {
-                store.client().index(i -> i.index(EventDocuments.index(item)).id(EventDocuments.id(item))
-                        .document(EventDocuments.document(item))).get();
-            }
-            store.client().indices().refresh(r -> r.index(EventDocuments.INDEX_PATTERN)).get();
-            harness.serve(vertx -> List.of(new QueryService(vertx, store, null, HistoryConfig.DEFAULT, Tokens.verifier(), harness.registry())));
+        try (QueryFixture fixture = new QueryFixture(es, items)) {
+            ServiceHarness harness = fixture.harness;
 
             JsonNode all = Json.parse(harness.get("/api/v1/traces?since=1h", Tokens.operator(tenant)).body());
             assertThat(ids(all)).containsExactly(A, B);

@@ -8,13 +8,10 @@ import io.switchboard.common.model.Level;
 import io.switchboard.common.model.LogEvent;
 import io.switchboard.common.model.Span;
 import io.switchboard.common.model.TraceItem;
-import io.switchboard.query.internal.EventDocuments;
 import io.switchboard.testsupport.RealStores;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestElasticsearch;
 import io.switchboard.testsupport.Tokens;
-import io.switchboard.testsupport.WsTestClient;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -49,15 +46,8 @@ class TraceViewTest {
                 new LogEvent(tenant, id(), t0 + 100, "gateway", "gateway-1", "prod", Level.INFO, "c", "no span", TRACE, null, Map.of()),
                 // The same trace id in another tenant must not appear.
                 span("intruder", "evil", "1000000000000009", null, t0, 1, Span.Status.OK));
-        try (ServiceHarness harness = new ServiceHarness();
-             HistoryStore store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null))) {
-            WsTestClient.await(store.installTemplate(0));
-            for (TraceItem item : items) {
-                store.client().index(i -> i.index(EventDocuments.index(item)).id(EventDocuments.id(item))
-                        .document(EventDocuments.document(item))).get();
-            }
-            store.client().indices().refresh(r -> r.index(EventDocuments.INDEX_PATTERN)).get();
-            harness.serve(vertx -> List.of(new QueryService(vertx, store, null, HistoryConfig.DEFAULT, Tokens.verifier(), harness.registry())));
+        try (QueryFixture fixture = new QueryFixture(es, items)) {
+            ServiceHarness harness = fixture.harness;
 
             var response = harness.get("/api/v1/traces/" + TRACE, Tokens.operator(tenant));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
