@@ -14,6 +14,7 @@ public final class Benchmarks {
         ALL.put("discovery", DiscoveryBench::run);
         ALL.put("tracing", TracingBench::run);
         ALL.put("query", QueryBench::run);
+        ALL.put("routing", RoutingBench::run);
     }
 
     private Benchmarks() {

@@ -1,7 +1,6 @@
 package io.switchboard.bench;
 
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.ringbuffer.OverflowPolicy;
 import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.model.Level;
 import io.switchboard.common.model.LogEvent;
@@ -13,8 +12,6 @@ import io.switchboard.query.QueryService;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestHazelcast;
 import io.switchboard.testsupport.Tokens;
-import io.switchboard.testsupport.WsTestClient;
-import io.vertx.core.Future;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -92,36 +88,19 @@ final class QueryBench {
     }
 
     private static void fill(HazelcastInstance hz) {
-        TraceRings rings = new TraceRings(hz, SHARDS);
         Random random = new Random(42);
         long now = System.currentTimeMillis() * 1_000;
-        List<Future<Long>> writes = new ArrayList<>();
-        List<List<String>> batches = new ArrayList<>();
-        for (int r = 0; r < SHARDS; r++) {
-            batches.add(new ArrayList<>());
-        }
-        for (int i = 0; i < EVENTS; i++) {
+        BufferFill.fill(hz, SHARDS, EVENTS, i -> {
             StringBuilder message = new StringBuilder();
             for (int w = 0; w < 8; w++) {
                 message.append(w == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
             }
             Level level = Level.values()[random.nextInt(Level.values().length)];
             String service = SERVICES[random.nextInt(SERVICES.length)];
-            LogEvent event = new LogEvent("bench", Long.toHexString(random.nextLong() | 1) + Long.toHexString(random.nextLong() | 1),
+            return new LogEvent("bench", Long.toHexString(random.nextLong() | 1) + Long.toHexString(random.nextLong() | 1),
                     now - (long) random.nextInt(3_600_000) * 1_000, service, service + "-" + random.nextInt(5), "prod", level,
                     "bench." + service, message.toString(), null, null, Map.of("order", Integer.toString(random.nextInt(10_000))));
-            List<String> batch = batches.get(i % SHARDS);
-            batch.add(TraceRings.encode(event));
-            if (batch.size() == 1_000) {
-                writes.add(Future.fromCompletionStage(rings.ring(i % SHARDS).addAllAsync(List.copyOf(batch), OverflowPolicy.OVERWRITE)));
-                batch.clear();
-            }
-            if (writes.size() >= 64) {
-                writes.forEach(WsTestClient::await);
-                writes.clear();
-            }
-        }
-        writes.forEach(WsTestClient::await);
+        });
         System.out.printf("  (%,d events written to the trace buffer)%n", EVENTS);
     }
 

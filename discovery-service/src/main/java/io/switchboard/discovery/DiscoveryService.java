@@ -19,6 +19,7 @@ import io.switchboard.common.protocol.Session;
 import io.switchboard.common.protocol.SessionListener;
 import io.switchboard.common.service.SwitchboardService;
 import io.switchboard.discovery.internal.HazelcastNodeRegistry;
+import io.switchboard.discovery.internal.HazelcastPolicyStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -56,7 +57,7 @@ public final class DiscoveryService implements SwitchboardService {
         this.hazelcast = hazelcast;
         this.verifier = verifier;
         this.registry = new HazelcastNodeRegistry(vertx, hazelcast);
-        this.hub = new SubscriptionHub(registry);
+        this.hub = new SubscriptionHub(registry, new HazelcastPolicyStore(vertx, hazelcast));
         this.metrics = new DiscoveryMetrics(meters);
     }
 

@@ -202,7 +202,8 @@ final class DiscoverySession {
         String environment = text(frame, "environment", false);
         checkName("service", service);
         checkName("environment", environment);
-        Subscription sub = new Subscription(id, service, environment, session, context, registry, config, metrics);
+        Subscription sub = new Subscription(id, service, environment, session, context, registry, hub.policies(), config,
+                metrics);
         subscriptions.put(id, sub);
         String ref = ref(frame);
         hub.add(session.tenant(), sub).onFailure(e -> {

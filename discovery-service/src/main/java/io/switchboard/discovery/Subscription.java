@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
 import io.switchboard.common.protocol.Session;
+import io.switchboard.common.routing.RoutingPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.LinkedHashMap;
@@ -19,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Pending changes are kept by node id, so a burst of changes to one node costs one entry, and the queue can
  * never hold more than the tenant has nodes. If the connection cannot take frames and the queue passes its bound,
  * the queue is dropped and the subscriber gets a fresh snapshot when it can read again.
+ *
+ * <p>The routing policy of each matching service rides along: in the snapshot ({@code policies}, service to policy)
+ * and in {@code changes} when it changes (a null policy means withdrawn: back to round robin).
  */
 final class Subscription {
     private final String id;
@@ -27,11 +31,13 @@ final class Subscription {
     private final Session session;
     private final Context context;
     private final NodeRegistry registry;
+    private final PolicyStore policies;
     private final DiscoveryConfig config;
     private final DiscoveryMetrics metrics;
 
     // Guarded by this: written by registry threads, read by the event loop.
     private Map<String, RegistryChange> pending = new LinkedHashMap<>();
+    private Map<String, RoutingPolicy> pendingPolicies = new LinkedHashMap<>();
     private boolean flushScheduled;
     private boolean resync;
 
@@ -42,13 +48,14 @@ final class Subscription {
     private long blockedSince;
 
     Subscription(String id, String service, String environment, Session session, Context context,
-                 NodeRegistry registry, DiscoveryConfig config, DiscoveryMetrics metrics) {
+                 NodeRegistry registry, PolicyStore policies, DiscoveryConfig config, DiscoveryMetrics metrics) {
         this.id = id;
         this.service = service;
         this.environment = environment;
         this.session = session;
         this.context = context;
         this.registry = registry;
+        this.policies = policies;
         this.config = config;
         this.metrics = metrics;
     }
@@ -77,6 +84,25 @@ final class Subscription {
                 pending = new LinkedHashMap<>();
                 resync = true;
             }
+            schedule = !flushScheduled;
+            flushScheduled = true;
+        }
+        if (schedule) {
+            context.runOnContext(v -> context.owner().setTimer(config.pushDelay().toMillis(), t -> flush()));
+        }
+    }
+
+    /** From any thread: queues a service's new policy (null: withdrawn) for the next flush. */
+    void offerPolicy(String policyService, RoutingPolicy policy) {
+        if (service != null && !service.equals(policyService)) {
+            return;
+        }
+        boolean schedule;
+        synchronized (this) {
+            if (resync) {
+                return;
+            }
+            pendingPolicies.put(policyService, policy);
             schedule = !flushScheduled;
             flushScheduled = true;
         }
@@ -119,19 +145,22 @@ final class Subscription {
         }
         blockedSince = 0;
         Map<String, RegistryChange> batch;
+        Map<String, RoutingPolicy> policyBatch;
         boolean doResync;
         synchronized (this) {
             doResync = resync;
             resync = false;
             batch = pending;
             pending = new LinkedHashMap<>();
+            policyBatch = pendingPolicies;
+            pendingPolicies = new LinkedHashMap<>();
         }
         if (doResync) {
             metrics.resyncs.increment();
             sendSnapshot();
             return;
         }
-        if (batch.isEmpty()) {
+        if (batch.isEmpty() && policyBatch.isEmpty()) {
             return;
         }
         ObjectNode frame = session.frame("changes");
@@ -151,11 +180,17 @@ final class Subscription {
                 }
             }
         }
+        if (!policyBatch.isEmpty()) {
+            ObjectNode changed = frame.putObject("policies");
+            policyBatch.forEach((svc, p) -> changed.set(svc, p == null ? null : Json.MAPPER.valueToTree(p)));
+        }
         session.send(frame);
     }
 
     private Future<Void> sendSnapshot() {
-        return registry.entries(session.tenant()).compose(entries -> {
+        Future<Map<String, RoutingPolicy>> current = policies.policies(session.tenant());
+        return Future.all(registry.entries(session.tenant()), current).map(all -> all.<List<RegistryEntry>>resultAt(0))
+                .compose(entries -> {
             if (closed) {
                 return Future.succeededFuture();
             }
@@ -165,6 +200,12 @@ final class Subscription {
             ArrayNode nodes = frame.putArray("nodes");
             List<Node> matching = entries.stream().map(RegistryEntry::node).filter(this::matches).toList();
             matching.forEach(n -> nodes.add(wire(n)));
+            ObjectNode policyFrame = frame.putObject("policies");
+            current.result().forEach((svc, p) -> {
+                if (service == null || service.equals(svc)) {
+                    policyFrame.set(svc, Json.MAPPER.valueToTree(p));
+                }
+            });
             snapshotSent = true;
             return session.send(frame).onComplete(ar -> flush());
         });

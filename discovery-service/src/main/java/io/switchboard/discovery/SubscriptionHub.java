@@ -16,17 +16,23 @@ final class SubscriptionHub {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionHub.class);
 
     private final NodeRegistry registry;
+    private final PolicyStore policies;
     private final Map<String, TenantWatch> watches = new ConcurrentHashMap<>();
 
-    SubscriptionHub(NodeRegistry registry) {
+    SubscriptionHub(NodeRegistry registry, PolicyStore policies) {
         this.registry = registry;
+        this.policies = policies;
+    }
+
+    PolicyStore policies() {
+        return policies;
     }
 
     /** Adds a subscription and starts it once the tenant's listener is in place, so no change slips between. */
     Future<Void> add(String tenant, Subscription subscription) {
         TenantWatch watch;
         synchronized (watches) {
-            watch = watches.computeIfAbsent(tenant, t -> new TenantWatch(t, registry));
+            watch = watches.computeIfAbsent(tenant, t -> new TenantWatch(t, registry, policies));
             watch.subscriptions.add(subscription);
         }
         Promise<Void> started = Promise.promise();
@@ -56,23 +62,30 @@ final class SubscriptionHub {
         }
     }
 
-    /** The listener of one tenant and its local subscriptions. */
+    /** The listeners of one tenant (nodes and policies) and its local subscriptions. */
     private static final class TenantWatch {
         final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
-        final Future<AutoCloseable> ready;
+        final Future<AutoCloseable> nodes;
+        final Future<AutoCloseable> policies;
+        final Future<Void> ready;
 
-        TenantWatch(String tenant, NodeRegistry registry) {
-            ready = registry.watch(tenant, change -> subscriptions.forEach(s -> s.offer(change)));
+        TenantWatch(String tenant, NodeRegistry registry, PolicyStore policyStore) {
+            nodes = registry.watch(tenant, change -> subscriptions.forEach(s -> s.offer(change)));
+            policies = policyStore.watch(tenant, (service, p) -> subscriptions.forEach(s -> s.offerPolicy(service, p)));
+            ready = Future.all(nodes, policies).mapEmpty();
         }
 
         void close() {
-            ready.onSuccess(handle -> {
-                try {
-                    handle.close();
-                } catch (Exception e) {
-                    LOG.warn("could not remove a registry listener: {}", e.getMessage());
-                }
-            });
+            nodes.onSuccess(TenantWatch::closeQuietly);
+            policies.onSuccess(TenantWatch::closeQuietly);
+        }
+
+        private static void closeQuietly(AutoCloseable handle) {
+            try {
+                handle.close();
+            } catch (Exception e) {
+                LOG.warn("could not remove a registry listener: {}", e.getMessage());
+            }
         }
     }
 }

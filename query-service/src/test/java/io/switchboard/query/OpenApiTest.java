@@ -34,7 +34,10 @@ class OpenApiTest {
         }
         Set<String> documented = new TreeSet<>();
         ((Map<String, Map<String, Object>>) openapi.get("paths")).forEach((path, methods) ->
-                methods.keySet().forEach(method -> documented.add(method.toUpperCase() + " " + path)));
+                methods.keySet().stream().filter(m -> !m.equals("parameters"))
+                        .forEach(method -> documented.add(method.toUpperCase() + " " + path)));
+        // The routing service's paths are checked by routing-service's own test.
+        documented.removeIf(route -> route.contains(" /api/v1/routing"));
 
         Vertx vertx = Vertx.vertx();
         try (HistoryStore store = new HistoryStore(vertx, new ElasticsearchConfig(List.of(URI.create("http://127.0.0.1:1")), null, null))) {

@@ -31,6 +31,8 @@ public final class RoutingDatabase implements AutoCloseable {
         // Start even if the database is down: readiness reports it, and the pool reconnects when it is back.
         hikari.setInitializationFailTimeout(-1);
         hikari.setMetricRegistry(registry);
+        // Lets the driver send a batch of inserts as one multi-row statement.
+        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
         this.pool = new HikariDataSource(hikari);
     }
 

@@ -18,7 +18,8 @@ public final class RoutingMain {
             owned.add(database);
             HazelcastInstance hazelcast = HazelcastConnector.start(config.hazelcast());
             owned.add(hazelcast::shutdown);
-            return new RoutingService(vertx, database, hazelcast, config.auth().verifier(Clock.systemUTC()));
+            return new RoutingService(vertx, database, hazelcast, config.auth().verifier(Clock.systemUTC()),
+                    RoutingConfig.from(source), registry);
         });
     }
 }

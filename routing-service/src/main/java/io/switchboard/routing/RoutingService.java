@@ -4,11 +4,14 @@ import com.hazelcast.core.HazelcastInstance;
 import io.switchboard.common.auth.AuthHandler;
 import io.switchboard.common.auth.Role;
 import io.switchboard.common.auth.TokenVerifier;
+import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.hazelcast.HazelcastConnector;
 import io.switchboard.common.observe.HealthCheck;
 import io.switchboard.common.service.SwitchboardService;
 import io.vertx.core.Future;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import io.vertx.ext.web.Router;
 import java.util.List;
 import org.slf4j.Logger;
@@ -16,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The routing service: strategies and node reputation in PostgreSQL, the resulting policy published into
- * Hazelcast. Its schema is migrated on start (retried while the database is down); its REST API comes with the
- * routing issue.
+ * Hazelcast for discovery to push. Its schema is migrated on start (retried while the database is down); once it
+ * is, outcomes are counted ({@link OutcomeAggregator}) and policies evaluated and published ({@link PolicyPublisher}).
  */
 public final class RoutingService implements SwitchboardService {
     private static final Logger LOG = LoggerFactory.getLogger(RoutingService.class);
@@ -26,16 +29,27 @@ public final class RoutingService implements SwitchboardService {
     private final RoutingDatabase database;
     private final HazelcastInstance hazelcast;
     private final TokenVerifier verifier;
+    private final RoutingConfig config;
+    private final OutcomeAggregator aggregator;
+    private final PolicyPublisher publisher;
+    private final RoutingResource resource;
     private volatile boolean migrated;
     private volatile String migrationError = "not attempted yet";
     private volatile boolean stopped;
     private long retryTimer = -1;
 
-    public RoutingService(Vertx vertx, RoutingDatabase database, HazelcastInstance hazelcast, TokenVerifier verifier) {
+    public RoutingService(Vertx vertx, RoutingDatabase database, HazelcastInstance hazelcast, TokenVerifier verifier,
+                          RoutingConfig config, MeterRegistry meters) {
         this.vertx = vertx;
         this.database = database;
         this.hazelcast = hazelcast;
         this.verifier = verifier;
+        this.config = config;
+        Clock clock = Clock.systemUTC();
+        this.aggregator = config.aggregatorEnabled() ? new OutcomeAggregator(database.dataSource(),
+                new TraceRings(hazelcast, config.ringShards()), config, clock, meters) : null;
+        this.publisher = new PolicyPublisher(vertx, database, hazelcast, config, clock, meters);
+        this.resource = new RoutingResource(database, config, clock);
     }
 
     @Override
@@ -65,6 +79,12 @@ public final class RoutingService implements SwitchboardService {
                 migrationError = null;
                 migrated = true;
                 LOG.info("routing schema is up to date");
+                if (!stopped) {
+                    if (aggregator != null) {
+                        aggregator.start();
+                    }
+                    publisher.start();
+                }
             } else {
                 migrationError = ar.cause().getMessage();
                 LOG.warn("routing schema migration failed, retrying in {} ms: {}", retryMillis, migrationError);
@@ -78,13 +98,21 @@ public final class RoutingService implements SwitchboardService {
     public Future<Void> stop() {
         stopped = true;
         vertx.cancelTimer(retryTimer);
-        return Future.succeededFuture();
+        publisher.stop();
+        if (aggregator == null) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> {
+            aggregator.stop();
+            return null;
+        }, false);
     }
 
     @Override
     public void mount(Router router) {
-        // Operators only; the routing endpoints behind this come with the routing issue.
-        router.route("/api/v1/routing/*").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR));
+        // Operators only.
+        router.route("/api/v1/routing*").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR));
+        resource.mount(router);
     }
 
     @Override

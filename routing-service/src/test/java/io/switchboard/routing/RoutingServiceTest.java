@@ -28,7 +28,8 @@ class RoutingServiceTest {
         try (ServiceHarness harness = new ServiceHarness()) {
             RoutingDatabase db = new RoutingDatabase(harness.vertx(), new DatabaseConfig(url, pg.user(), pg.password(), 2), harness.registry());
             try (db) {
-                harness.serve(vertx -> List.of(new RoutingService(vertx, db, member, Tokens.verifier())));
+                harness.serve(vertx -> List.of(new RoutingService(vertx, db, member, Tokens.verifier(),
+                        RoutingFixture.CONFIG, harness.registry())));
                 await().atMost(Duration.ofSeconds(30)).until(() -> harness.get("/ready", null).statusCode() == 200);
                 assertThat(harness.componentStatus("postgresql")).isEqualTo("up");
                 assertThat(harness.get("/api/v1/routing/orders", Tokens.client("acme")).statusCode()).isEqualTo(403);
@@ -49,7 +50,8 @@ class RoutingServiceTest {
             RoutingDatabase db = new RoutingDatabase(harness.vertx(),
                     new DatabaseConfig("jdbc:postgresql://127.0.0.1:1/none", "x", "y", 1), harness.registry());
             try (db) {
-                harness.serve(vertx -> List.of(new RoutingService(vertx, db, member, Tokens.verifier())));
+                harness.serve(vertx -> List.of(new RoutingService(vertx, db, member, Tokens.verifier(),
+                        RoutingFixture.CONFIG, harness.registry())));
                 var ready = harness.get("/ready", null);
                 assertThat(ready.statusCode()).isEqualTo(503);
                 assertThat(Json.parse(ready.body()).at("/components/postgresql/status").asText()).isEqualTo("down");

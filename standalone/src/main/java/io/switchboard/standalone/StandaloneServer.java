@@ -21,6 +21,7 @@ import io.switchboard.query.HistoryConfig;
 import io.switchboard.query.HistoryStore;
 import io.switchboard.query.QueryService;
 import io.switchboard.routing.DatabaseConfig;
+import io.switchboard.routing.RoutingConfig;
 import io.switchboard.routing.RoutingDatabase;
 import io.switchboard.routing.RoutingService;
 import io.switchboard.tracing.TracingConfig;
@@ -104,7 +105,8 @@ final class StandaloneServer {
                 new QueryService(vertx, history, hazelcast, new HistoryConfig(true, 1_000,
                         TracingConfig.from(serviceDefaults("tracing.properties")).bufferShards(), 0,
                         HistoryConfig.from(serviceDefaults("query.properties")).retention()), verifier, registry),
-                new RoutingService(vertx, database, hazelcast, verifier));
+                new RoutingService(vertx, database, hazelcast, verifier,
+                        RoutingConfig.from(serviceDefaults("routing.properties")), registry));
         HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry);
         try {
             vertx.deployVerticle(host).await(2, TimeUnit.MINUTES);

@@ -65,14 +65,23 @@ public final class ServiceHarness implements AutoCloseable {
     }
 
     public HttpResponse<String> get(String path, String token) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30));
+        return send("GET", path, token, null);
+    }
+
+    /** A request with a JSON body (or none, if {@code body} is null). */
+    public HttpResponse<String> send(String method, String path, String token, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new IllegalStateException("GET " + path + " failed", e);
+            throw new IllegalStateException(method + " " + path + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");

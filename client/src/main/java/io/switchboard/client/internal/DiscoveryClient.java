@@ -151,14 +151,16 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     private Node pick(String service, VersionRange range, EnvironmentSpec env) {
         List<Node> nodes = view.nodes(service);
         List<Node> candidates = candidates(nodes, env.primary(), range);
+        String environment = env.primary();
         if (candidates.isEmpty() && env.fallback() != null && !view.everHad(service, env.primary(), range)) {
             candidates = candidates(nodes, env.fallback(), range);
+            environment = env.fallback();
         }
         if (candidates.isEmpty()) {
             return null;
         }
-        int i = Math.floorMod(roundRobin.computeIfAbsent(service, s -> new AtomicInteger()).getAndIncrement(), candidates.size());
-        Node chosen = candidates.get(i);
+        Node chosen = Balancer.choose(candidates, view.policy(service), environment,
+                roundRobin.computeIfAbsent(service, s -> new AtomicInteger()));
         breaker(chosen.id()).callStarted();
         return chosen;
     }
@@ -187,6 +189,7 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
                 String service = subscriptionToService.get(frame.path("subscription").asText());
                 if (service != null) {
                     view.replace(service, frame.path("nodes"));
+                    view.policies(service, frame.path("policies"), true);
                     serveWaiters();
                 }
             }
@@ -194,6 +197,7 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
                 String service = subscriptionToService.get(frame.path("subscription").asText());
                 if (service != null) {
                     view.apply(service, frame.path("upserted"), frame.path("removed"));
+                    view.policies(service, frame.path("policies"), false);
                     serveWaiters();
                 }
             }

@@ -3,6 +3,7 @@ package io.switchboard.client.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
+import io.switchboard.common.routing.RoutingPolicy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,11 +18,39 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class NodeView {
     private final Map<String, List<Node>> byService = new ConcurrentHashMap<>();
+    private final Map<String, RoutingPolicy> policies = new ConcurrentHashMap<>();
     /** "environment|version" of every node ever seen per service, for the fallback rule. */
     private final Map<String, Set<String>> everSeen = new ConcurrentHashMap<>();
 
     List<Node> nodes(String service) {
         return byService.getOrDefault(service, List.of());
+    }
+
+    /** The service's routing policy, or null for plain round robin. */
+    RoutingPolicy policy(String service) {
+        return policies.get(service);
+    }
+
+    /**
+     * Takes the policies pushed with a service's snapshot (where a service left out has none) or changes (where a
+     * null policy is withdrawn).
+     */
+    void policies(String service, JsonNode pushed, boolean snapshot) {
+        if (snapshot && !pushed.has(service)) {
+            policies.remove(service);
+        }
+        pushed.fields().forEachRemaining(e -> {
+            if (e.getValue().isNull()) {
+                policies.remove(e.getKey());
+                return;
+            }
+            try {
+                policies.put(e.getKey(), Json.MAPPER.treeToValue(e.getValue(), RoutingPolicy.class));
+            } catch (Exception ex) {
+                // A policy this client version cannot read: round robin, which is always safe.
+                policies.remove(e.getKey());
+            }
+        });
     }
 
     boolean everHad(String service, String environment, VersionRange range) {

@@ -1,0 +1,57 @@
+package io.switchboard.routing;
+
+import io.switchboard.common.config.ConfigSource;
+import java.time.Duration;
+
+/**
+ * How node reputation is judged (routing.* and tracing.buffer-shards of routing.properties).
+ *
+ * @param aggregatorEnabled    whether this replica takes part in turning call outcomes into counts
+ * @param ringShards           rings of the trace buffer (as the tracing service has them)
+ * @param window               outcomes are counted per node in windows this long
+ * @param lookback             a node is judged on the windows of this recent past
+ * @param minCalls             fewer calls than this in the lookback and a node is not judged
+ * @param failurePercent       a judged node failing more than this share of its calls is ejected
+ * @param ejection             how long a first ejection lasts; each repeat doubles it
+ * @param maxEjection          the longest an ejection lasts
+ * @param forgetAfter          a node that stayed in for this long after an ejection starts afresh
+ * @param maxEjectedPercent    never more than this share of a service's nodes are ejected at once
+ * @param evaluateInterval     how often standings and policies are recomputed and published
+ * @param outcomeRetention     counts older than this are deleted
+ */
+public record RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration window, Duration lookback, int minCalls,
+                            int failurePercent, Duration ejection, Duration maxEjection, Duration forgetAfter,
+                            int maxEjectedPercent, Duration evaluateInterval, Duration outcomeRetention) {
+
+    public static final RoutingConfig DEFAULT = new RoutingConfig(true, 8, Duration.ofSeconds(10),
+            Duration.ofSeconds(60), 20, 30, Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofMinutes(10),
+            50, Duration.ofSeconds(1), Duration.ofHours(24));
+
+    public RoutingConfig {
+        if (lookback.compareTo(window) < 0) {
+            throw new IllegalArgumentException("routing.lookback (" + lookback + ") must be at least routing.window ("
+                    + window + ")");
+        }
+    }
+
+    public static RoutingConfig from(ConfigSource c) {
+        Duration second = Duration.ofSeconds(1);
+        Duration day = Duration.ofDays(1);
+        return new RoutingConfig(c.bool("routing.aggregator-enabled"), c.integer("tracing.buffer-shards", 1, 256),
+                c.duration("routing.window", second, Duration.ofMinutes(10)),
+                c.duration("routing.lookback", second, Duration.ofHours(1)),
+                c.integer("routing.min-calls", 1, 1_000_000),
+                c.integer("routing.failure-percent", 1, 99),
+                c.duration("routing.ejection", second, day),
+                c.duration("routing.max-ejection", second, day),
+                c.duration("routing.forget-after", second, Duration.ofDays(7)),
+                c.integer("routing.max-ejected-percent", 0, 100),
+                c.duration("routing.evaluate-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
+                c.duration("routing.outcome-retention", Duration.ofHours(1), Duration.ofDays(90)));
+    }
+
+    public RoutingConfig withAggregator(boolean enabled) {
+        return new RoutingConfig(enabled, ringShards, window, lookback, minCalls, failurePercent, ejection, maxEjection,
+                forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention);
+    }
+}

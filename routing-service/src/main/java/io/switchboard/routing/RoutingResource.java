@@ -1,0 +1,290 @@
+package io.switchboard.routing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.common.auth.AuthHandler;
+import io.switchboard.common.auth.Principal;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.Limits;
+import io.switchboard.common.model.ValidationException;
+import io.switchboard.common.routing.Strategy;
+import io.switchboard.common.service.HttpErrors;
+import io.switchboard.routing.Reputation.Standing;
+import io.switchboard.routing.ReputationStore.ServiceKey;
+import io.switchboard.routing.StrategyStore.Scope;
+import io.switchboard.routing.StrategyStore.Version;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operators' routing API (docs/openapi.yaml), every call scoped to the caller's tenant:
+ * <ul>
+ *   <li>{@code GET /api/v1/routing}: every service's current strategies;</li>
+ *   <li>{@code GET|PUT /api/v1/routing/{service}?environment=E}: the current strategy, or a new version of it;</li>
+ *   <li>{@code GET .../history?environment=E}: every version, newest first;</li>
+ *   <li>{@code POST .../rollback?environment=E&to=N}: version N again, as a new version;</li>
+ *   <li>{@code GET .../nodes}: each node's standing and counts.</li>
+ * </ul>
+ */
+final class RoutingResource {
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingResource.class);
+    private static final int MAX_BODY = 16 * 1024;
+    private static final int MAX_HISTORY = 1_000;
+
+    private final RoutingDatabase database;
+    private final RoutingConfig config;
+    private final Clock clock;
+
+    RoutingResource(RoutingDatabase database, RoutingConfig config, Clock clock) {
+        this.database = database;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    void mount(Router router) {
+        String base = "/api/v1/routing";
+        router.get(base).handler(this::list);
+        router.get(base + "/:service").handler(this::current);
+        router.put(base + "/:service").handler(this::put);
+        router.get(base + "/:service/history").handler(this::history);
+        router.post(base + "/:service/rollback").handler(this::rollback);
+        router.get(base + "/:service/nodes").handler(this::nodes);
+    }
+
+    private void list(RoutingContext ctx) {
+        String tenant = AuthHandler.principal(ctx).tenant();
+        respond(ctx, database.blocking(c -> {
+            List<Map<String, Object>> services = new ArrayList<>();
+            StrategyStore.allCurrent(c).getOrDefault(tenant, Map.of()).forEach((service, envs) -> {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("service", service);
+                s.put("strategies", envs);
+                services.add(s);
+            });
+            return Map.of("services", services);
+        }));
+    }
+
+    private void current(RoutingContext ctx) {
+        Scope scope = scope(ctx);
+        if (scope != null) {
+            respond(ctx, database.blocking(c -> StrategyStore.current(c, scope).map(RoutingResource::version)
+                    .orElseGet(() -> defaultVersion(scope))));
+        }
+    }
+
+    private void put(RoutingContext ctx) {
+        Scope scope = scope(ctx);
+        if (scope == null) {
+            return;
+        }
+        if (ctx.body().length() > MAX_BODY) {
+            HttpErrors.send(ctx.response(), 413, "too_large", "a strategy is at most " + MAX_BODY + " bytes, this body is "
+                    + ctx.body().length(), "body");
+            return;
+        }
+        Strategy strategy;
+        try {
+            JsonNode body = Json.parse(ctx.body().asString());
+            strategy = Strategy.parse(body);
+        } catch (ValidationException e) {
+            var first = e.violations().getFirst();
+            HttpErrors.send(ctx.response(), 400, "invalid_strategy", e.getMessage(), first.field());
+            return;
+        } catch (RuntimeException e) {
+            HttpErrors.send(ctx.response(), 400, "invalid_json", "the body must be a JSON strategy such as "
+                    + "{\"strategy\": \"round-robin\"}: " + e.getMessage(), "body");
+            return;
+        }
+        String actor = actor(ctx);
+        respond(ctx, database.blocking(c -> version(StrategyStore.put(c, scope, strategy, actor, null))));
+    }
+
+    private void history(RoutingContext ctx) {
+        Scope scope = scope(ctx);
+        if (scope != null) {
+            respond(ctx, database.blocking(c -> Map.of("service", scope.service(), "environment", scope.environment(),
+                    "versions", StrategyStore.history(c, scope, MAX_HISTORY).stream().map(RoutingResource::version).toList())));
+        }
+    }
+
+    private void rollback(RoutingContext ctx) {
+        Scope scope = scope(ctx);
+        if (scope == null) {
+            return;
+        }
+        String to = ctx.request().getParam("to");
+        int target;
+        try {
+            target = Integer.parseInt(to == null ? "" : to);
+            if (target < 1) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            HttpErrors.send(ctx.response(), 400, "bad_parameter", "to must be the version to make current again, a "
+                    + "whole number from 1 (see GET .../history)", "to");
+            return;
+        }
+        String actor = actor(ctx);
+        respond(ctx, database.blocking(c -> StrategyStore.version(c, scope, target)
+                .map(v -> version(uncheckedPut(c, scope, v.strategy(), actor, target)))
+                .orElse(null)), () -> HttpErrors.send(ctx.response(), 404, "not_found", "service '" + scope.service()
+                + "' has no version " + target + " in environment '" + scope.environment() + "'", "to"));
+    }
+
+    private static Version uncheckedPut(java.sql.Connection c, Scope scope, Strategy strategy, String actor, int of) {
+        try {
+            return StrategyStore.put(c, scope, strategy, actor, of);
+        } catch (SQLException e) {
+            throw new DatabaseFailure(e);
+        }
+    }
+
+    private void nodes(RoutingContext ctx) {
+        String tenant = AuthHandler.principal(ctx).tenant();
+        String service = name(ctx, "service", ctx.pathParam("service"));
+        if (service == null) {
+            return;
+        }
+        respond(ctx, database.blocking(c -> {
+            Instant now = clock.instant();
+            ServiceKey key = new ServiceKey(tenant, service);
+            var counts = ReputationStore.counts(c, now.minus(config.lookback()), tenant, service).getOrDefault(key, List.of());
+            var ejections = ReputationStore.ejections(c, tenant, service).getOrDefault(key, Map.of());
+            List<Map<String, Object>> nodes = new ArrayList<>();
+            for (Standing s : Reputation.judge(counts, ejections, now, config).standings()) {
+                // The evaluator records ejections; this view only reports them (a new one shows as degraded until then).
+                boolean ejected = ejections.containsKey(s.node()) && ejections.get(s.node()).activeAt(now);
+                Map<String, Object> n = new LinkedHashMap<>();
+                n.put("node", s.node());
+                n.put("standing", ejected ? "ejected" : s.ejected() ? "degraded" : s.state());
+                n.put("calls", s.seenCalls());
+                n.put("failures", s.seenFailures());
+                // Over the outcomes the node is judged on: those since its last ejection began.
+                n.put("errorRate", Math.round(s.errorRate() * 10_000) / 10_000.0);
+                n.put("averageLatencyMicros", s.averageLatencyMicros());
+                n.put("weight", s.weight());
+                n.put("ejectedUntil", ejected ? ejections.get(s.node()).until().toString() : null);
+                n.put("ejections", s.ejections());
+                nodes.add(n);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("service", service);
+            body.put("lookbackSeconds", config.lookback().toSeconds());
+            body.put("nodes", nodes);
+            return body;
+        }));
+    }
+
+    private Scope scope(RoutingContext ctx) {
+        String tenant = AuthHandler.principal(ctx).tenant();
+        String service = name(ctx, "service", ctx.pathParam("service"));
+        if (service == null) {
+            return null;
+        }
+        String environment = ctx.request().getParam("environment");
+        if (environment == null || environment.isEmpty()) {
+            HttpErrors.send(ctx.response(), 400, "bad_parameter", "environment is required: the environment the "
+                    + "strategy applies to, such as ?environment=prod", "environment");
+            return null;
+        }
+        return name(ctx, "environment", environment) == null ? null : new Scope(tenant, service, environment);
+    }
+
+    /** A service or environment name, or null after answering 400 naming the parameter. */
+    private static String name(RoutingContext ctx, String field, String value) {
+        int max = Limits.DEFAULT.maxNameLength();
+        if (value == null || value.isEmpty() || value.length() > max || !isName(value)) {
+            String shown = value == null ? "" : value.length() > 40 ? value.substring(0, 40) + "..." : value;
+            HttpErrors.send(ctx.response(), 400, "bad_parameter", field + " must be 1 to " + max + " letters, digits "
+                    + "and . _ - starting with a letter or digit, got '" + shown + "'", field);
+            return null;
+        }
+        return value;
+    }
+
+    private static boolean isName(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+            if (!alnum && (i == 0 || ".-_".indexOf(c) < 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String actor(RoutingContext ctx) {
+        Principal p = AuthHandler.principal(ctx);
+        return p.subject() == null ? p.tenant() : p.subject();
+    }
+
+    private static Map<String, Object> version(Version v) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("service", v.service());
+        out.put("environment", v.environment());
+        out.put("version", v.version());
+        out.put("strategy", v.strategy());
+        out.put("changedBy", v.actor());
+        out.put("changedAt", v.createdAt() == null ? null : v.createdAt().toString());
+        if (v.rollbackOf() != null) {
+            out.put("rollbackOf", v.rollbackOf());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> defaultVersion(Scope scope) {
+        Map<String, Object> out = version(new Version(scope.service(), scope.environment(), 0, Strategy.DEFAULT,
+                null, null, null));
+        out.put("default", true);
+        return out;
+    }
+
+    private static void respond(RoutingContext ctx, Future<?> work) {
+        respond(ctx, work, null);
+    }
+
+    /** Answers with the result as JSON; a null result calls {@code whenNull}; a database failure is a 503. */
+    private static void respond(RoutingContext ctx, Future<?> work, Runnable whenNull) {
+        work.onComplete(ar -> {
+            if (ar.succeeded() && (ar.result() != null || whenNull == null)) {
+                ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(Json.write(ar.result()));
+            } else if (ar.succeeded()) {
+                whenNull.run();
+            } else if (unavailable(ar.cause())) {
+                ctx.response().putHeader("Retry-After", "5");
+                HttpErrors.send(ctx, 503, "unavailable", "the routing database is unreachable; try again shortly");
+            } else {
+                LOG.error("routing request {} {} failed", ctx.request().method(), ctx.request().path(), ar.cause());
+                HttpErrors.send(ctx, 500, "internal", "the request failed on the server; see its log");
+            }
+        });
+    }
+
+    private static boolean unavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException
+                    || t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A database failure inside a lambda that cannot throw checked exceptions. */
+    private static final class DatabaseFailure extends RuntimeException {
+        DatabaseFailure(SQLException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

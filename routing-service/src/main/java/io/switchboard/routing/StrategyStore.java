@@ -1,0 +1,167 @@
+package io.switchboard.routing;
+
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.routing.Strategy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Routing strategies in PostgreSQL, versioned: every change (and every rollback) is a new version, recorded with
+ * who made it in the audit trail. Every method is scoped by the tenant it is given, which comes from a verified
+ * token. Blocking: call on a worker thread.
+ */
+final class StrategyStore {
+
+    /** One version of a service's strategy in one environment. */
+    record Version(String service, String environment, int version, Strategy strategy, String actor,
+                   Integer rollbackOf, Instant createdAt) {
+    }
+
+    /** Where a strategy applies. */
+    record Scope(String tenant, String service, String environment) {
+    }
+
+    private StrategyStore() {
+    }
+
+    static Optional<Version> current(Connection c, Scope scope) throws SQLException {
+        List<Version> latest = versions(c, scope, 1);
+        return latest.isEmpty() ? Optional.empty() : Optional.of(latest.getFirst());
+    }
+
+    static List<Version> history(Connection c, Scope scope, int limit) throws SQLException {
+        return versions(c, scope, limit);
+    }
+
+    private static List<Version> versions(Connection c, Scope scope, int limit) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("select version, spec::text, actor, rollback_of, created_at "
+                + "from routing_strategies where tenant = ? and service = ? and environment = ? "
+                + "order by version desc limit ?")) {
+            s.setString(1, scope.tenant());
+            s.setString(2, scope.service());
+            s.setString(3, scope.environment());
+            s.setInt(4, limit);
+            List<Version> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    int rollbackOf = rs.getInt(4);
+                    out.add(new Version(scope.service(), scope.environment(), rs.getInt(1), read(rs.getString(2)),
+                            rs.getString(3), rs.wasNull() ? null : rollbackOf, rs.getTimestamp(5).toInstant()));
+                }
+            }
+            return out;
+        }
+    }
+
+    static Optional<Version> version(Connection c, Scope scope, int version) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("select spec::text, actor, rollback_of, created_at "
+                + "from routing_strategies where tenant = ? and service = ? and environment = ? and version = ?")) {
+            s.setString(1, scope.tenant());
+            s.setString(2, scope.service());
+            s.setString(3, scope.environment());
+            s.setInt(4, version);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                int rollbackOf = rs.getInt(3);
+                return Optional.of(new Version(scope.service(), scope.environment(), version, read(rs.getString(1)),
+                        rs.getString(2), rs.wasNull() ? null : rollbackOf, rs.getTimestamp(4).toInstant()));
+            }
+        }
+    }
+
+    /**
+     * Makes {@code strategy} current as the next version, in one transaction with its audit record. Concurrent
+     * changes to the same service and environment are serialised, so versions never collide.
+     *
+     * @param rollbackOf the version this one restores, or null for a plain change
+     */
+    static Version put(Connection c, Scope scope, Strategy strategy, String actor, Integer rollbackOf) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement lock = c.prepareStatement("select pg_advisory_xact_lock(hashtext(?))")) {
+                lock.setString(1, "routing_strategies|" + scope.tenant() + "|" + scope.service() + "|" + scope.environment());
+                lock.execute();
+            }
+            int next = current(c, scope).map(v -> v.version() + 1).orElse(1);
+            String spec = Json.write(strategy);
+            Instant created;
+            try (PreparedStatement s = c.prepareStatement("insert into routing_strategies "
+                    + "(tenant, service, environment, version, spec, actor, rollback_of) values (?, ?, ?, ?, ?::jsonb, ?, ?) "
+                    + "returning created_at")) {
+                s.setString(1, scope.tenant());
+                s.setString(2, scope.service());
+                s.setString(3, scope.environment());
+                s.setInt(4, next);
+                s.setString(5, spec);
+                s.setString(6, actor);
+                if (rollbackOf == null) {
+                    s.setNull(7, java.sql.Types.INTEGER);
+                } else {
+                    s.setInt(7, rollbackOf);
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    created = rs.getTimestamp(1).toInstant();
+                }
+            }
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("environment", scope.environment());
+            detail.put("version", next);
+            detail.put("strategy", strategy);
+            if (rollbackOf != null) {
+                detail.put("rollbackOf", rollbackOf);
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "insert into audit_trail (tenant, actor, action, subject, detail) values (?, ?, ?, ?, ?::jsonb)")) {
+                s.setString(1, scope.tenant());
+                s.setString(2, actor);
+                s.setString(3, rollbackOf == null ? "strategy.changed" : "strategy.rolled-back");
+                s.setString(4, scope.service());
+                s.setString(5, Json.write(detail));
+                s.executeUpdate();
+            }
+            c.commit();
+            return new Version(scope.service(), scope.environment(), next, strategy, actor, rollbackOf, created);
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Every tenant's current strategies: tenant, then service, then environment to strategy. */
+    static Map<String, Map<String, Map<String, Strategy>>> allCurrent(Connection c) throws SQLException {
+        Map<String, Map<String, Map<String, Strategy>>> out = new LinkedHashMap<>();
+        try (PreparedStatement s = c.prepareStatement("select distinct on (tenant, service, environment) "
+                + "tenant, service, environment, spec::text from routing_strategies "
+                + "order by tenant, service, environment, version desc");
+             ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.computeIfAbsent(rs.getString(1), t -> new LinkedHashMap<>())
+                        .computeIfAbsent(rs.getString(2), sv -> new LinkedHashMap<>())
+                        .put(rs.getString(3), read(rs.getString(4)));
+            }
+        }
+        return out;
+    }
+
+    private static Strategy read(String json) {
+        try {
+            return Json.MAPPER.readValue(json, Strategy.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("a stored strategy is unreadable: " + e.getMessage(), e);
+        }
+    }
+}
