@@ -12,6 +12,7 @@ import io.switchboard.common.service.SwitchboardService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,6 +121,20 @@ public final class QueryService implements SwitchboardService {
                     ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(Json.write(body));
                 });
         mountHistory(router);
+        mountDashboard(router);
+    }
+
+    /**
+     * The operators' dashboard: a static page at {@code /} with its assets under {@code /dashboard/}. It holds no
+     * data; everything it shows comes through the REST API and WebSockets with the operator's token.
+     */
+    private void mountDashboard(Router router) {
+        router.get("/").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/html; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache")
+                .sendFile("dashboard/index.html"));
+        router.get("/dashboard/*").handler(StaticHandler.create("dashboard").setCachingEnabled(false)
+                .setDefaultContentEncoding("UTF-8"));
     }
 
     private void mountHistory(Router router) {

@@ -17,8 +17,18 @@ public final class Standalone {
     private Standalone() {
     }
 
+    /** What a started standalone offers its caller (the demo): the URL and the dev tokens, if any. */
+    record Started(String url, String operatorToken, String clientToken) {
+    }
+
     public static void main(String[] args) {
-        PrintStream out = System.out;
+        launch(args, System.out);
+        System.out.println("Stop with Ctrl-C (or SIGTERM).");
+        System.out.flush();
+    }
+
+    /** Starts everything and prints where it runs; exits the JVM with a one-line error if it cannot start. */
+    static Started launch(String[] args, PrintStream out) {
         StandaloneConfig config;
         try {
             config = StandaloneConfig.from(ConfigSource.fromEnvironment("standalone.properties"),
@@ -26,7 +36,7 @@ public final class Standalone {
         } catch (ConfigException | StartupException e) {
             System.err.println("switchboard: " + e.getMessage());
             System.exit(2);
-            return;
+            return null;
         }
         out.println("Starting Switchboard standalone (data in " + config.dataDir() + ")");
         long started = System.nanoTime();
@@ -47,13 +57,13 @@ public final class Standalone {
             server.stop();
             System.err.println("switchboard: " + e.getMessage());
             System.exit(2);
-            return;
+            return null;
         } catch (Exception e) {
             LOG.error("standalone failed to start", e);
             server.stop();
             System.err.println("switchboard: failed to start: " + e.getMessage() + " (details above)");
             System.exit(1);
-            return;
+            return null;
         }
         String host = "0.0.0.0".equals(config.http().host()) ? "127.0.0.1" : config.http().host();
         String url = "http://" + host + ":" + server.port();
@@ -61,15 +71,17 @@ public final class Standalone {
         out.println("  health:          " + url + "/health");
         out.println("  discovery:       " + url.replace("http", "ws") + "/v1/discovery");
         out.println("  tracing:         " + url.replace("http", "ws") + "/v1/tracing");
+        out.println("  dashboard:       " + url + "/");
+        String operator = null;
+        String client = null;
         if (config.auth().mode() == AuthConfig.Mode.HS256) {
             Instant now = Instant.now();
             String ttl = config.devTokenTtl().toHours() + "h";
-            out.println("  operator token (tenant " + config.devTenant() + ", " + ttl + "): "
-                    + DevTokens.issue(config.auth().hs256Secret(), config.devTenant(), Role.OPERATOR, config.devTokenTtl(), now));
-            out.println("  client token   (tenant " + config.devTenant() + ", " + ttl + "): "
-                    + DevTokens.issue(config.auth().hs256Secret(), config.devTenant(), Role.CLIENT, config.devTokenTtl(), now));
+            operator = DevTokens.issue(config.auth().hs256Secret(), config.devTenant(), Role.OPERATOR, config.devTokenTtl(), now);
+            client = DevTokens.issue(config.auth().hs256Secret(), config.devTenant(), Role.CLIENT, config.devTokenTtl(), now);
+            out.println("  operator token (tenant " + config.devTenant() + ", " + ttl + "): " + operator);
+            out.println("  client token   (tenant " + config.devTenant() + ", " + ttl + "): " + client);
         }
-        out.println("Stop with Ctrl-C (or SIGTERM).");
-        out.flush();
+        return new Started(url, operator, client);
     }
 }
