@@ -56,7 +56,7 @@ final class QueryBench {
             try (ServiceHarness harness = new ServiceHarness();
                  HistoryStore store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.httpUrl())), null, null))) {
                 long start = System.nanoTime();
-                harness.serve(vertx -> List.of(new QueryService(vertx, store, hz, new HistoryConfig(true, 1_000, SHARDS, 0,
+                harness.serve(vertx -> List.of(new QueryService(vertx, store, hz, new HistoryConfig(true, 5_000, SHARDS, 0,
                         Duration.ofDays(7)), Tokens.verifier(), harness.registry())));
                 var indexed = harness.registry().get("switchboard.history.indexed").counter();
                 long lastPrint = System.nanoTime();

@@ -3,6 +3,8 @@ package io.switchboard.query;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.util.ContentType;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.ringbuffer.ReadResultSet;
@@ -36,6 +38,8 @@ public final class HistoryIndexer {
     private static final long LEASE_SECONDS = 15;
     private static final long RENEW_MILLIS = 5_000;
     private static final long IDLE_POLL_MILLIS = 200;
+    /** Hazelcast reads at most 1,000 items from a ring at once. */
+    private static final int RING_READ_MAX = 1_000;
 
     private final Vertx vertx;
     private final HistoryStore store;
@@ -142,27 +146,43 @@ public final class HistoryIndexer {
     }
 
     private void read(int shard, int gen, long next) {
+        read(shard, gen, next, new ArrayList<>());
+    }
+
+    /**
+     * Reads the ring from {@code next}, adding documents to {@code pending}. While the ring has a backlog, reads go on
+     * (Hazelcast reads at most 1,000 items at once) until the bulk request would hold {@code indexer.batch-size}
+     * documents: fewer, larger bulk requests cost Elasticsearch less per document.
+     */
+    private void read(int shard, int gen, long next, List<BulkOperation> pending) {
         if (!stillMine(shard, gen)) {
             return;
         }
         Ringbuffer<String> ring = rings.ring(shard);
+        int limit = Math.min(config.batchSize() - pending.size(), RING_READ_MAX);
         Future<ReadResultSet<String>> read;
         try {
-            // Hazelcast reads at most 1,000 items from a ring at once.
-            read = Future.fromCompletionStage(ring.readManyAsync(next, 0, Math.min(config.batchSize(), 1_000), null),
-                    vertx.getOrCreateContext());
+            read = Future.fromCompletionStage(ring.readManyAsync(next, 0, limit, null), vertx.getOrCreateContext());
         } catch (RuntimeException e) {
             read = Future.failedFuture(e);
         }
         read.onComplete(ar -> {
             if (ar.failed()) {
+                if (!pending.isEmpty()) {
+                    index(shard, gen, pending, next, 1_000);
+                    return;
+                }
                 LOG.warn("{}: reading the ring failed, retrying in 1 s: {}", ring(shard), ar.cause().getMessage());
                 vertx.setTimer(1_000, t -> read(shard, gen, next));
                 return;
             }
             ReadResultSet<String> result = ar.result();
             if (result.readCount() == 0) {
-                vertx.setTimer(IDLE_POLL_MILLIS, t -> read(shard, gen, next));
+                if (pending.isEmpty()) {
+                    vertx.setTimer(IDLE_POLL_MILLIS, t -> read(shard, gen, next));
+                } else {
+                    index(shard, gen, pending, next, 1_000);
+                }
                 return;
             }
             long first = result.getNextSequenceToReadFrom() - result.readCount();
@@ -170,20 +190,37 @@ public final class HistoryIndexer {
                 lost.increment(first - next);
                 LOG.warn("{}: {} items were overwritten before they were indexed", ring(shard), first - next);
             }
-            List<BulkOperation> items = new ArrayList<>(result.size());
             for (String record : result) {
                 try {
-                    String tenant = TraceRings.tenantOf(record);
-                    var doc = EventDocuments.document(tenant, TraceRings.json(record));
-                    String id = tenant + ":" + doc.path("id").asText();
-                    String index = EventDocuments.index(doc.path("timestamp").asLong());
-                    items.add(BulkOperation.of(o -> o.index(i -> i.index(index).id(id).document(doc))));
+                    pending.add(operation(record));
                 } catch (java.io.IOException | RuntimeException e) {
                     refused.increment();
                 }
             }
-            index(shard, gen, items, result.getNextSequenceToReadFrom(), 1_000);
+            long after = result.getNextSequenceToReadFrom();
+            if (result.readCount() == limit && pending.size() < config.batchSize()) {
+                read(shard, gen, after, pending);
+            } else {
+                index(shard, gen, pending, after, 1_000);
+            }
         });
+    }
+
+    /** The bulk operation of one ring record: as bytes on the fast path, as a tree when the item needs it. */
+    private static BulkOperation operation(String record) throws java.io.IOException {
+        String tenant = TraceRings.tenantOf(record);
+        String json = TraceRings.json(record);
+        EventDocuments.RawDocument raw = EventDocuments.rawDocument(tenant, json);
+        if (raw != null) {
+            String id = tenant + ":" + raw.id();
+            String index = EventDocuments.index(raw.timestampMicros());
+            BinaryData bytes = BinaryData.of(raw.json(), ContentType.APPLICATION_JSON);
+            return BulkOperation.of(o -> o.index(i -> i.index(index).id(id).document(bytes)));
+        }
+        var doc = EventDocuments.document(tenant, json);
+        String id = tenant + ":" + doc.path("id").asText();
+        String index = EventDocuments.index(doc.path("timestamp").asLong());
+        return BulkOperation.of(o -> o.index(i -> i.index(index).id(id).document(doc)));
     }
 
     /** Indexes a batch, retrying with backoff until Elasticsearch takes it, then checkpoints and reads on. */

@@ -79,12 +79,101 @@ public final class EventDocuments {
         return doc;
     }
 
+    /** A document ready to index as raw bytes, with the id and time it is filed under. */
+    public record RawDocument(String id, long timestampMicros, byte[] json) {
+    }
+
+    /** Fields the indexer adds to a stored item: an item that carries one of them itself is rebuilt as a tree. */
+    private static final java.util.Set<String> DERIVED = java.util.Set.of("tenant", "@timestamp", "levelNum", "attrs");
+
+    /**
+     * The indexer's fast path: the document of a ring record as bytes, made by prefixing the derived fields to the
+     * stored JSON, which is read once as a stream and never rebuilt. Returns null when the item needs the general
+     * path ({@link #document(String, String)}): a duplicate top-level field, or a field the indexer derives itself.
+     */
+    public static RawDocument rawDocument(String tenant, String itemJson) throws java.io.IOException {
+        String id = null;
+        long timestamp = 0;
+        String kind = null;
+        String level = null;
+        java.util.List<String> attrs = null;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(itemJson)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (!seen.add(name) || DERIVED.contains(name)) {
+                    return null;
+                }
+                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                switch (name) {
+                    case "id" -> id = p.getValueAsString();
+                    case "timestamp" -> timestamp = p.getValueAsLong();
+                    case "kind" -> kind = p.getValueAsString();
+                    case "level" -> level = p.getValueAsString();
+                    case "attributes" -> {
+                        if (value == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                            attrs = new java.util.ArrayList<>();
+                            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                                String key = p.currentName();
+                                p.nextToken();
+                                attrs.add(key + "=" + p.getValueAsString(""));
+                                p.skipChildren();
+                            }
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+        }
+        if (id == null) {
+            return null;
+        }
+        StringBuilder doc = new StringBuilder(itemJson.length() + 96 + (attrs == null ? 0 : attrs.size() * 24));
+        doc.append("{\"tenant\":");
+        quote(doc, tenant);
+        doc.append(",\"@timestamp\":").append(timestamp / 1_000);
+        if ("log".equals(kind)) {
+            doc.append(",\"levelNum\":").append(io.switchboard.common.model.Level.parse(level == null ? "info" : level).ordinal());
+        }
+        if (attrs != null && !attrs.isEmpty()) {
+            doc.append(",\"attrs\":[");
+            for (int i = 0; i < attrs.size(); i++) {
+                if (i > 0) {
+                    doc.append(',');
+                }
+                quote(doc, attrs.get(i));
+            }
+            doc.append(']');
+        }
+        String body = itemJson.substring(itemJson.indexOf('{') + 1);
+        if (!seen.isEmpty()) {
+            doc.append(',');
+        }
+        doc.append(body);
+        return new RawDocument(id, timestamp, doc.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static void quote(StringBuilder out, String text) {
+        out.append('"');
+        com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(text, out);
+        out.append('"');
+    }
+
     /** The daily index of an item time in microseconds. */
     public static String index(long timestampMicros) {
         return INDEX_PREFIX + DAY.format(Instant.ofEpochMilli(timestampMicros / 1_000));
     }
 
-    /** The composable index template with explicit mappings: only what queries need is indexed. */
+    /**
+     * The composable index template with explicit mappings: only what queries need is indexed. Fields that are only
+     * sorted on (id, timestamp) keep doc values without an index; fields only shown (category, span ids, the level name:
+     * filters use levelNum) are kept in the source alone; messages are searched and sorted by time, never scored by length, so they have no norms.
+     */
     public static String template(int replicas) {
         return """
                 {"index_patterns": ["%s"],
@@ -94,12 +183,17 @@ public final class EventDocuments {
                    "mappings": {
                      "dynamic": false,
                      "properties": {
-                       "tenant": {"type": "keyword"}, "kind": {"type": "keyword"}, "id": {"type": "keyword"},
-                       "@timestamp": {"type": "date", "format": "epoch_millis"}, "timestamp": {"type": "long"},
+                       "tenant": {"type": "keyword"}, "kind": {"type": "keyword"},
+                       "id": {"type": "keyword", "index": false},
+                       "@timestamp": {"type": "date", "format": "epoch_millis"},
+                       "timestamp": {"type": "long", "index": false},
                        "service": {"type": "keyword"}, "node": {"type": "keyword"}, "environment": {"type": "keyword"},
-                       "level": {"type": "keyword"}, "levelNum": {"type": "byte"}, "category": {"type": "keyword"},
-                       "message": {"type": "text"},
-                       "traceId": {"type": "keyword"}, "spanId": {"type": "keyword"}, "parentSpanId": {"type": "keyword"},
+                       "level": {"type": "keyword", "index": false, "doc_values": false}, "levelNum": {"type": "byte"},
+                       "category": {"type": "keyword", "index": false, "doc_values": false},
+                       "message": {"type": "text", "norms": false},
+                       "traceId": {"type": "keyword"},
+                       "spanId": {"type": "keyword", "index": false, "doc_values": false},
+                       "parentSpanId": {"type": "keyword", "index": false, "doc_values": false},
                        "operation": {"type": "keyword"}, "spanKind": {"type": "keyword"}, "status": {"type": "keyword"},
                        "peerService": {"type": "keyword"}, "durationMicros": {"type": "long"},
                        "calleeService": {"type": "keyword"}, "calleeNode": {"type": "keyword"},
