@@ -55,6 +55,8 @@ public final class HistoryIndexer {
     private final boolean[] running;
     /** Bumped whenever a ring's reading (re)starts or stops, so that a superseded loop notices and ends. */
     private final int[] generation;
+    /** Each ring's capacity, read when indexing it (re)starts (a ring read may not ask for more). */
+    private final long[] capacity;
     private long renewTimer = -1;
     private volatile boolean stopped;
 
@@ -67,6 +69,7 @@ public final class HistoryIndexer {
         this.checkpoints = hazelcast.getMap(TraceRings.CHECKPOINTS);
         this.running = new boolean[config.ringShards()];
         this.generation = new int[config.ringShards()];
+        this.capacity = new long[config.ringShards()];
         indexed = Counter.builder("switchboard.history.indexed").description("Items indexed into Elasticsearch").register(meters);
         lost = Counter.builder("switchboard.history.lost")
                 .description("Items the buffer overwrote before they were indexed").register(meters);
@@ -129,6 +132,7 @@ public final class HistoryIndexer {
     private void resume(int shard, int gen) {
         Ringbuffer<String> ring = rings.ring(shard);
         vertx.executeBlocking(() -> {
+            capacity[shard] = ring.capacity();
             Long checkpoint = checkpoints.get(ring(shard));
             return checkpoint == null ? ring.headSequence() : checkpoint + 1;
         }, false).onComplete(ar -> {
@@ -159,13 +163,17 @@ public final class HistoryIndexer {
             return;
         }
         Ringbuffer<String> ring = rings.ring(shard);
-        int limit = Math.min(config.batchSize() - pending.size(), RING_READ_MAX);
         Future<ReadResultSet<String>> read;
+        int limit;
         try {
+            // A ring read may not ask for more than the ring holds (nor, in Hazelcast, for more than 1,000).
+            limit = (int) Math.min(Math.min(config.batchSize() - pending.size(), RING_READ_MAX), capacity[shard]);
             read = Future.fromCompletionStage(ring.readManyAsync(next, 0, limit, null), vertx.getOrCreateContext());
         } catch (RuntimeException e) {
             read = Future.failedFuture(e);
+            limit = 0;
         }
+        int asked = limit;
         read.onComplete(ar -> {
             if (ar.failed()) {
                 if (!pending.isEmpty()) {
@@ -198,7 +206,7 @@ public final class HistoryIndexer {
                 }
             }
             long after = result.getNextSequenceToReadFrom();
-            if (result.readCount() == limit && pending.size() < config.batchSize()) {
+            if (result.readCount() == asked && pending.size() < config.batchSize()) {
                 read(shard, gen, after, pending);
             } else {
                 index(shard, gen, pending, after, 1_000);

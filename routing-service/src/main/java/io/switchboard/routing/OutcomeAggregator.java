@@ -50,6 +50,8 @@ final class OutcomeAggregator {
     private final Counter retries;
     private volatile boolean stopped;
     private volatile String failure;
+    /** Each ring's capacity once known (this class's thread only). */
+    private final long[] capacities;
     private Thread thread;
 
     OutcomeAggregator(DataSource database, TraceRings rings, RoutingConfig config, Clock clock, MeterRegistry meters) {
@@ -57,6 +59,7 @@ final class OutcomeAggregator {
         this.rings = rings;
         this.config = config;
         this.clock = clock;
+        this.capacities = new long[rings.shards()];
         counted = Counter.builder("switchboard.routing.outcomes.counted")
                 .description("Call outcomes counted into node reputation").register(meters);
         lost = Counter.builder("switchboard.routing.outcomes.lost")
@@ -152,7 +155,12 @@ final class OutcomeAggregator {
                     c.commit();
                     return 0;
                 }
-                ReadResultSet<String> read = ring.readManyAsync(next, 0, BATCH, null).toCompletableFuture()
+                // A ring read may not ask for more than the ring holds.
+                if (capacities[shard] == 0) {
+                    capacities[shard] = ring.capacity();
+                }
+                int max = (int) Math.min(BATCH, capacities[shard]);
+                ReadResultSet<String> read = ring.readManyAsync(next, 0, max, null).toCompletableFuture()
                         .get(30, TimeUnit.SECONDS);
                 long first = read.getNextSequenceToReadFrom() - read.readCount();
                 if (first > next) {
