@@ -170,9 +170,10 @@ public final class EventDocuments {
     }
 
     /**
-     * The composable index template with explicit mappings: only what queries need is indexed. Fields that are only
-     * sorted on (id, timestamp) keep doc values without an index; fields only shown (category, span ids, the level name:
-     * filters use levelNum) are kept in the source alone; messages are searched and sorted by time, never scored by length, so they have no norms.
+     * The composable index template with explicit mappings: only what queries need is indexed. Fields only sorted on
+     * (id, timestamp) keep doc values without an index; fields only shown (category, span ids, the level name: filters
+     * use levelNum) are kept in the source alone; fields only filtered on (tenant, kind, node, environment, levelNum,
+     * attrs) have no doc values; messages are searched and sorted by time, never scored by length, so have no norms.
      */
     public static String template(int replicas) {
         return """
@@ -183,12 +184,14 @@ public final class EventDocuments {
                    "mappings": {
                      "dynamic": false,
                      "properties": {
-                       "tenant": {"type": "keyword"}, "kind": {"type": "keyword"},
+                       "tenant": {"type": "keyword", "doc_values": false}, "kind": {"type": "keyword", "doc_values": false},
                        "id": {"type": "keyword", "index": false},
                        "@timestamp": {"type": "date", "format": "epoch_millis"},
                        "timestamp": {"type": "long", "index": false},
-                       "service": {"type": "keyword"}, "node": {"type": "keyword"}, "environment": {"type": "keyword"},
-                       "level": {"type": "keyword", "index": false, "doc_values": false}, "levelNum": {"type": "byte"},
+                       "service": {"type": "keyword"}, "node": {"type": "keyword", "doc_values": false},
+                       "environment": {"type": "keyword", "doc_values": false},
+                       "level": {"type": "keyword", "index": false, "doc_values": false},
+                       "levelNum": {"type": "byte", "doc_values": false},
                        "category": {"type": "keyword", "index": false, "doc_values": false},
                        "message": {"type": "text", "norms": false},
                        "traceId": {"type": "keyword"},
@@ -198,7 +201,7 @@ public final class EventDocuments {
                        "peerService": {"type": "keyword"}, "durationMicros": {"type": "long"},
                        "calleeService": {"type": "keyword"}, "calleeNode": {"type": "keyword"},
                        "success": {"type": "boolean"}, "latencyMicros": {"type": "long"},
-                       "attrs": {"type": "keyword"},
+                       "attrs": {"type": "keyword", "doc_values": false},
                        "attributes": {"type": "object", "enabled": false}
                      }
                    }
