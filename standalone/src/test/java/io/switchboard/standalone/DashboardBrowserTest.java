@@ -220,7 +220,7 @@ class DashboardBrowserTest {
         WebElement q = until(By.id("logs-q"));
         q.sendKeys(marker);
         // Events are searchable about five seconds after they are sent: search again until it is there.
-        new WebDriverWait(browser, WAIT).pollingEvery(Duration.ofSeconds(2)).ignoring(StaleElementReferenceException.class)
+        new WebDriverWait(browser, Duration.ofSeconds(60)).pollingEvery(Duration.ofSeconds(2)).ignoring(StaleElementReferenceException.class)
                 .until(d -> {
                     List<WebElement> rows = d.findElements(By.cssSelector("#logs-results tr.log-row"));
                     if (rows.size() == 1 && rows.getFirst().getText().contains(marker)) {
@@ -237,8 +237,12 @@ class DashboardBrowserTest {
         assertThat(until(By.cssSelector("#waterfall .span-detail:not([hidden])")).getText()).contains(marker);
         noConsoleErrors();
 
-        // A demo trace, for the screenshot: several services deep.
-        String demoTrace = Json.parse(get("/api/v1/logs?q=confirmed&limit=1")).at("/items/0/traceId").asText();
+        // A demo trace, for the screenshot: several services deep, old enough (15 s) for every span to be searchable.
+        String demoTrace = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Instant now = Instant.now();
+            return Json.parse(get("/api/v1/logs?q=confirmed&limit=1&from=" + now.minus(Duration.ofMinutes(10))
+                    + "&to=" + now.minusSeconds(15))).at("/items/0/traceId").asText();
+        }, id -> !id.isEmpty());
         browser.get(base + "/#/trace/" + demoTrace);
         new WebDriverWait(browser, WAIT).until(d -> d.findElements(By.cssSelector("#waterfall .span-row")).size() >= 5);
         screenshot("trace");
