@@ -132,12 +132,17 @@ public final class HistoryIndexer {
     private void resume(int shard, int gen) {
         Ringbuffer<String> ring = rings.ring(shard);
         vertx.executeBlocking(() -> {
+            if (!rings.configured()) {
+                throw new IllegalStateException("the trace buffer is not configured yet (the tracing service does that "
+                        + "when it starts); trying again with the next lease renewal");
+            }
             capacity[shard] = ring.capacity();
             Long checkpoint = checkpoints.get(ring(shard));
             return checkpoint == null ? ring.headSequence() : checkpoint + 1;
         }, false).onComplete(ar -> {
             if (ar.failed()) {
                 running[shard] = false;
+                LOG.info("{}: not indexing yet: {}", ring(shard), ar.cause().getMessage());
                 return;
             }
             LOG.info("indexing {} from sequence {}", ring(shard), ar.result());

@@ -52,6 +52,7 @@ final class OutcomeAggregator {
     private volatile String failure;
     /** Each ring's capacity once known (this class's thread only). */
     private final long[] capacities;
+    private boolean ringsConfigured;
     private Thread thread;
 
     OutcomeAggregator(DataSource database, TraceRings rings, RoutingConfig config, Clock clock, MeterRegistry meters) {
@@ -131,6 +132,13 @@ final class OutcomeAggregator {
 
     /** Counts one batch of one ring in one transaction; returns the number of items read. */
     int step(int shard) throws Exception {
+        if (!ringsConfigured) {
+            // No ring is touched before the tracing service has configured them (TraceRings.CONFIGURED).
+            ringsConfigured = rings.configured();
+            if (!ringsConfigured) {
+                return 0;
+            }
+        }
         String name = TraceRings.PREFIX + shard;
         Ringbuffer<String> ring = rings.ring(shard);
         try (Connection c = database.getConnection()) {

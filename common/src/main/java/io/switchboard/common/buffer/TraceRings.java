@@ -26,6 +26,12 @@ public final class TraceRings {
      * reads it to count items overwritten before they were indexed.
      */
     public static final String CHECKPOINTS = "indexer.checkpoints";
+    /**
+     * Set by {@link #configure} once the rings' configuration is in the cluster. Readers (the history indexer, the
+     * routing aggregation) touch no ring before it is there: Hazelcast gives a ring the configuration in force when
+     * it is first touched, and a ring touched too early would keep the default capacity.
+     */
+    public static final String CONFIGURED = "trace-rings.configured";
     private static final com.fasterxml.jackson.databind.ObjectWriter ITEM_WRITER = Json.MAPPER.writerFor(TraceItem.class);
 
     private final HazelcastInstance hazelcast;
@@ -58,6 +64,12 @@ public final class TraceRings {
                     + "differently from this replica's (capacity {} per ring wanted); the cluster's stands. Give every "
                     + "replica the same tracing.buffer-capacity and tracing.buffer-shards.", wanted.getCapacity());
         }
+        hazelcast.getMap(CONFIGURED).set("shards", shards);
+    }
+
+    /** Whether the tracing service has configured the rings in this cluster (see {@link #CONFIGURED}). */
+    public boolean configured() {
+        return hazelcast.getMap(CONFIGURED).containsKey("shards");
     }
 
     public int shards() {
