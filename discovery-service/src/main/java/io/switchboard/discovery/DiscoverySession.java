@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.common.codec.EventCodec;
 import io.switchboard.common.model.Node;
-import io.switchboard.common.model.ValidationException;
-import io.switchboard.common.model.Violation;
 import io.switchboard.common.protocol.CloseCode;
 import io.switchboard.common.protocol.ErrorCode;
 import io.switchboard.common.protocol.ProtocolException;
