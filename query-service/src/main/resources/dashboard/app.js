@@ -449,6 +449,7 @@ function logsView() {
 
   let cursor = null;
   let query = null;
+  let generation = 0;   // a newer search makes the answers of older ones stale
   const params = () => {
     const p = new URLSearchParams();
     for (const [k, v] of new FormData(form)) {
@@ -461,14 +462,17 @@ function logsView() {
   const page = async (append) => {
     const p = new URLSearchParams(query);
     if (append && cursor) p.set('cursor', cursor);
+    const mine = append ? generation : ++generation;
     try {
       const result = await api(`/api/v1/logs?${p}`);
+      if (mine !== generation) return;
       // Results stream into the table as each page arrives.
       result.items.forEach((item) => body.append(row(item)));
       cursor = result.next;
       more.hidden = !cursor || result.items.length < Number(p.get('limit') || 100);
       status.textContent = `${body.children.length} events${cursor && !more.hidden ? ' (more available)' : ''}`;
     } catch (e) {
+      if (mine !== generation) return;
       status.textContent = e.status === 400 ? `${e.field ? e.field + ': ' : ''}${e.message}` : '';
       failed(e, 'Log search');
     }

@@ -250,6 +250,28 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theLiveTailShowsNewLogsAsTheyArrive() throws Exception {
+        signedIn("logs");
+        until(By.id("logs-service")).sendKeys("tail-check");
+        browser.findElement(By.id("logs-search")).click();
+        new WebDriverWait(browser, WAIT).until(d -> d.findElement(By.id("logs-status")).getText().equals("0 events"));
+        browser.findElement(By.id("logs-tail")).click();
+        new WebDriverWait(browser, WAIT).until(d -> d.findElement(By.id("logs-status")).getText().contains("live tail"));
+        String marker = "tail-check-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Switchboard client = Switchboard.connect(URI.create(base.replace("http", "ws")), () -> clientToken,
+                SwitchboardOptions.defaults().withIdentity("tail-check", "prod", "tc-1"))) {
+            client.tracing().log(io.switchboard.common.model.Level.INFO, "check", "arrived live " + marker);
+            client.tracing().flush(Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+        }
+        new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class).until(d ->
+                d.findElements(By.cssSelector("#logs-results tr.log-row")).stream().anyMatch(r -> r.getText().contains(marker)));
+        // Only the filtered service streams in, not the demo's other logs.
+        assertThat(browser.findElements(By.cssSelector("#logs-results tr.log-row")))
+                .allSatisfy(r -> assertThat(r.getText()).contains("tail-check"));
+        noConsoleErrors();
+    }
+
+    @Test
     void aRollbackFromTheRoutingViewChangesTheStrategy() throws Exception {
         signedIn("routing");
         WebElement orders = until(By.cssSelector("tr.routing-row[data-service='orders']"));
