@@ -65,7 +65,7 @@ final class RoutingResource {
         String tenant = AuthHandler.principal(ctx).tenant();
         respond(ctx, database.blocking(c -> {
             List<Map<String, Object>> services = new ArrayList<>();
-            StrategyStore.allCurrent(c).getOrDefault(tenant, Map.of()).forEach((service, envs) -> {
+            StrategyStore.allCurrent(c, tenant).forEach((service, envs) -> {
                 Map<String, Object> s = new LinkedHashMap<>();
                 s.put("service", service);
                 s.put("strategies", envs);

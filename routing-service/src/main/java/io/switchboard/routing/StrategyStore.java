@@ -141,17 +141,31 @@ final class StrategyStore {
         }
     }
 
-    /** Every tenant's current strategies: tenant, then service, then environment to strategy. */
+    /** Every tenant's current strategies (the evaluator's view): tenant, then service, then environment to strategy. */
     static Map<String, Map<String, Map<String, Strategy>>> allCurrent(Connection c) throws SQLException {
+        return currentOf(c, null);
+    }
+
+    /** One tenant's current strategies: service, then environment to strategy. */
+    static Map<String, Map<String, Strategy>> allCurrent(Connection c, String tenant) throws SQLException {
+        return currentOf(c, tenant).getOrDefault(tenant, Map.of());
+    }
+
+    private static Map<String, Map<String, Map<String, Strategy>>> currentOf(Connection c, String tenant) throws SQLException {
         Map<String, Map<String, Map<String, Strategy>>> out = new LinkedHashMap<>();
         try (PreparedStatement s = c.prepareStatement("select distinct on (tenant, service, environment) "
-                + "tenant, service, environment, spec::text from routing_strategies "
-                + "order by tenant, service, environment, version desc");
-             ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-                out.computeIfAbsent(rs.getString(1), t -> new LinkedHashMap<>())
-                        .computeIfAbsent(rs.getString(2), sv -> new LinkedHashMap<>())
-                        .put(rs.getString(3), read(rs.getString(4)));
+                + "tenant, service, environment, spec::text from routing_strategies"
+                + (tenant == null ? "" : " where tenant = ?")
+                + " order by tenant, service, environment, version desc")) {
+            if (tenant != null) {
+                s.setString(1, tenant);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), t -> new LinkedHashMap<>())
+                            .computeIfAbsent(rs.getString(2), sv -> new LinkedHashMap<>())
+                            .put(rs.getString(3), read(rs.getString(4)));
+                }
             }
         }
         return out;
