@@ -88,7 +88,7 @@ final class Subscription {
             flushScheduled = true;
         }
         if (schedule) {
-            context.runOnContext(v -> context.owner().setTimer(config.pushDelay().toMillis(), t -> flush()));
+            flushSoon();
         }
     }
 
@@ -107,8 +107,13 @@ final class Subscription {
             flushScheduled = true;
         }
         if (schedule) {
-            context.runOnContext(v -> context.owner().setTimer(config.pushDelay().toMillis(), t -> flush()));
+            flushSoon();
         }
+    }
+
+    /** From any thread: a flush on the event loop after the push delay, gathering what arrives meanwhile. */
+    private void flushSoon() {
+        context.runOnContext(v -> context.owner().setTimer(config.pushDelay().toMillis(), t -> flush()));
     }
 
     void onLoop(Runnable action) {

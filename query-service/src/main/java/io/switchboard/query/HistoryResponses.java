@@ -27,7 +27,6 @@ final class HistoryResponses {
     }
 
     static void unavailable(RoutingContext ctx) {
-        ctx.response().putHeader("Retry-After", "5");
-        HttpErrors.send(ctx, 503, "unavailable", "the history store is unreachable; try again shortly");
+        HttpErrors.unavailable(ctx, "the history store is unreachable; try again shortly");
     }
 }

@@ -202,17 +202,25 @@ final class OutcomeAggregator {
 
     /** The checkpoint of a ring, locked until the transaction ends; created at the ring's start the first time. */
     private static long lockCheckpoint(Connection c, String name, Ringbuffer<String> ring) throws SQLException {
+        Long sequence = selectForUpdate(c, name);
+        if (sequence != null) {
+            return sequence;
+        }
+        // The first step on this ring (of any replica): start at the oldest item it holds.
         try (PreparedStatement s = c.prepareStatement(
                 "insert into outcome_checkpoints (ring, sequence) values (?, ?) on conflict (ring) do nothing")) {
             s.setString(1, name);
             s.setLong(2, ring.headSequence() - 1);
             s.executeUpdate();
         }
+        return selectForUpdate(c, name);
+    }
+
+    private static Long selectForUpdate(Connection c, String name) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("select sequence from outcome_checkpoints where ring = ? for update")) {
             s.setString(1, name);
             try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
+                return rs.next() ? rs.getLong(1) : null;
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.common.auth.AuthHandler;
 import io.switchboard.common.auth.Principal;
 import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.EventValidator;
 import io.switchboard.common.model.Limits;
 import io.switchboard.common.model.ValidationException;
 import io.switchboard.common.routing.Strategy;
@@ -204,24 +205,13 @@ final class RoutingResource {
     /** A service or environment name, or null after answering 400 naming the parameter. */
     private static String name(RoutingContext ctx, String field, String value) {
         int max = Limits.DEFAULT.maxNameLength();
-        if (value == null || value.isEmpty() || value.length() > max || !isName(value)) {
+        if (value == null || value.length() > max || !EventValidator.isName(value)) {
             String shown = value == null ? "" : value.length() > 40 ? value.substring(0, 40) + "..." : value;
             HttpErrors.send(ctx.response(), 400, "bad_parameter", field + " must be 1 to " + max + " letters, digits "
                     + "and . _ - starting with a letter or digit, got '" + shown + "'", field);
             return null;
         }
         return value;
-    }
-
-    private static boolean isName(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
-            if (!alnum && (i == 0 || ".-_".indexOf(c) < 0)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String actor(RoutingContext ctx) {
@@ -262,8 +252,7 @@ final class RoutingResource {
             } else if (ar.succeeded()) {
                 whenNull.run();
             } else if (unavailable(ar.cause())) {
-                ctx.response().putHeader("Retry-After", "5");
-                HttpErrors.send(ctx, 503, "unavailable", "the routing database is unreachable; try again shortly");
+                HttpErrors.unavailable(ctx, "the routing database is unreachable; try again shortly");
             } else {
                 LOG.error("routing request {} {} failed", ctx.request().method(), ctx.request().path(), ar.cause());
                 HttpErrors.send(ctx, 500, "internal", "the request failed on the server; see its log");

@@ -166,11 +166,7 @@ class RoutingApiTest {
     @Test
     void answers503WhenTheDatabaseIsUnreachable() {
         try (ServiceHarness harness = new ServiceHarness()) {
-            RoutingDatabase db = new RoutingDatabase(harness.vertx(),
-                    new DatabaseConfig("jdbc:postgresql://127.0.0.1:1/none", "x", "y", 1), harness.registry());
-            try (db) {
-                harness.serve(vertx -> List.of(new RoutingService(vertx, db, member, Tokens.verifier(),
-                        RoutingFixture.CONFIG, harness.registry())));
+            try (RoutingDatabase db = RoutingFixture.serveWithoutDatabase(harness, member)) {
                 var response = harness.send("GET", "/api/v1/routing/orders?environment=prod", Tokens.operator("acme"), null);
                 assertThat(response.statusCode()).isEqualTo(503);
                 assertThat(response.headers().firstValue("Retry-After")).contains("5");

@@ -42,6 +42,14 @@ final class RoutingFixture implements AutoCloseable {
         return pg.newDatabase();
     }
 
+    /** Serves a routing service whose database is unreachable (nothing listens on port 1); close what it returns. */
+    static RoutingDatabase serveWithoutDatabase(ServiceHarness harness, HazelcastInstance hazelcast) {
+        RoutingDatabase db = new RoutingDatabase(harness.vertx(),
+                new DatabaseConfig("jdbc:postgresql://127.0.0.1:1/none", "x", "y", 1), harness.registry());
+        harness.serve(vertx -> List.of(new RoutingService(vertx, db, hazelcast, Tokens.verifier(), CONFIG, harness.registry())));
+        return db;
+    }
+
     Connection connect() throws SQLException {
         return DriverManager.getConnection(url, pg.user(), pg.password());
     }

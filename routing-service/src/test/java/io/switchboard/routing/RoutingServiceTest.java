@@ -47,11 +47,7 @@ class RoutingServiceTest {
     void reportsAnUnreachableDatabaseAsNotReady(TestHazelcast cluster) throws Exception {
         var member = cluster.member();
         try (ServiceHarness harness = new ServiceHarness()) {
-            RoutingDatabase db = new RoutingDatabase(harness.vertx(),
-                    new DatabaseConfig("jdbc:postgresql://127.0.0.1:1/none", "x", "y", 1), harness.registry());
-            try (db) {
-                harness.serve(vertx -> List.of(new RoutingService(vertx, db, member, Tokens.verifier(),
-                        RoutingFixture.CONFIG, harness.registry())));
+            try (RoutingDatabase db = RoutingFixture.serveWithoutDatabase(harness, member)) {
                 var ready = harness.get("/ready", null);
                 assertThat(ready.statusCode()).isEqualTo(503);
                 assertThat(Json.parse(ready.body()).at("/components/postgresql/status").asText()).isEqualTo("down");

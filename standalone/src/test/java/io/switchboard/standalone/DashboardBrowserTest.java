@@ -159,8 +159,12 @@ class DashboardBrowserTest {
     }
 
     private static Switchboard client() {
+        return client("browser-check");
+    }
+
+    private static Switchboard client(String service) {
         return Switchboard.connect(URI.create(base.replace("http", "ws")), () -> clientToken,
-                SwitchboardOptions.defaults().withIdentity("browser-check", "prod", "bc-1")
+                SwitchboardOptions.defaults().withIdentity(service, "prod", service + "-1")
                         .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2)));
     }
 
@@ -258,8 +262,7 @@ class DashboardBrowserTest {
         browser.findElement(By.id("logs-tail")).click();
         new WebDriverWait(browser, WAIT).until(d -> d.findElement(By.id("logs-status")).getText().contains("live tail"));
         String marker = "tail-check-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Switchboard client = Switchboard.connect(URI.create(base.replace("http", "ws")), () -> clientToken,
-                SwitchboardOptions.defaults().withIdentity("tail-check", "prod", "tc-1"))) {
+        try (Switchboard client = client("tail-check")) {
             client.tracing().log(io.switchboard.common.model.Level.INFO, "check", "arrived live " + marker);
             client.tracing().flush(Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
         }

@@ -39,6 +39,16 @@ public final class EventValidator {
         return limits;
     }
 
+    /** Whether a text is a service or environment name: letters and digits, then also . _ - (length not checked). */
+    public static boolean isName(String value) {
+        return value != null && NAME.matches(value);
+    }
+
+    /** Whether a text is a semantic version MAJOR.MINOR.PATCH with optional pre-release and build. */
+    public static boolean isVersion(String value) {
+        return value != null && SEMVER.matcher(value).matches();
+    }
+
     public List<Violation> validate(Node node) {
         Checks c = new Checks();
         c.pattern("id", node.id(), limits.maxIdLength(), NODE_ID, "letters, digits and . _ : -");

@@ -2,6 +2,7 @@ package io.switchboard.common.routing;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.common.model.EventValidator;
 import io.switchboard.common.model.ValidationException;
 import io.switchboard.common.model.Violation;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * How a service's traffic is spread over its nodes, as an operator chose it:
@@ -34,8 +34,6 @@ public record Strategy(String strategy, Map<String, Integer> split) {
     public static final String CANARY = "canary";
     public static final List<String> TYPES = List.of(ROUND_ROBIN, WEIGHTED, LEAST_ERRORS, CANARY);
     public static final Strategy DEFAULT = new Strategy(ROUND_ROBIN, null);
-    private static final Pattern VERSION = Pattern.compile(
-            "(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?");
     private static final int MAX_SPLIT = 10;
 
     /**
@@ -92,7 +90,7 @@ public record Strategy(String strategy, Map<String, Integer> split) {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String field = "split." + abbreviate(e.getKey());
-            if (!VERSION.matcher(e.getKey()).matches()) {
+            if (!EventValidator.isVersion(e.getKey())) {
                 violations.add(new Violation(field, "must be a semantic version such as 1.3.0"));
                 continue;
             }

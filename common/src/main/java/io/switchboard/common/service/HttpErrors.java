@@ -18,6 +18,12 @@ public final class HttpErrors {
         send(ctx.response(), status, code, message, null);
     }
 
+    /** 503 with Retry-After: a store behind the endpoint is unreachable; {@code message} says which. */
+    public static void unavailable(RoutingContext ctx, String message) {
+        ctx.response().putHeader("Retry-After", "5");
+        send(ctx, 503, "unavailable", message);
+    }
+
     public static void send(HttpServerResponse response, int status, String code, String message, String field) {
         if (response.ended() || response.closed()) {
             return;
