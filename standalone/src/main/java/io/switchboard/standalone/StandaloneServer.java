@@ -88,7 +88,6 @@ final class StandaloneServer {
         long started = System.nanoTime();
         PrometheusMeterRegistry registry = Metrics.registry("switchboard-standalone");
         vertx = Metrics.vertx(registry);
-        own(() -> ServiceMain.shutdown(vertx).await(20, TimeUnit.SECONDS));
         TokenVerifier verifier = config.auth().verifier(Clock.systemUTC());
         RoutingDatabase database = new RoutingDatabase(vertx,
                 new DatabaseConfig(postgres.jdbcUrl(DATABASE), postgres.user(), postgres.password(), 8), registry);
@@ -96,6 +95,9 @@ final class StandaloneServer {
         HistoryStore history = new HistoryStore(vertx,
                 new ElasticsearchConfig(List.of(URI.create(elasticsearch.httpUrl())), null, null));
         own(history);
+        // Owned after the store clients, so closed before them: the services (routing's outcome counting, the
+        // history indexer) stop while their stores are still open.
+        own(() -> ServiceMain.shutdown(vertx).await(20, TimeUnit.SECONDS));
         ProtocolLimits ws = config.ws();
         List<SwitchboardService> services = List.of(
                 new DiscoveryService(vertx, ws, DiscoveryConfig.from(serviceDefaults("discovery.properties")),
