@@ -1,5 +1,6 @@
 package io.switchboard.discovery;
 
+import io.switchboard.common.registry.RemovalReason;
 import static io.switchboard.common.protocol.Fields.abbreviate;
 import static io.switchboard.common.protocol.Fields.invalid;
 import static io.switchboard.common.protocol.Fields.ref;

@@ -1,6 +1,8 @@
 package io.switchboard.discovery;
 
 import io.switchboard.common.model.Node;
+import io.switchboard.common.registry.RegistryEntry;
+import io.switchboard.common.registry.RemovalReason;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.Collection;

@@ -1,6 +1,7 @@
 package io.switchboard.discovery;
 
 import io.switchboard.common.model.Node;
+import io.switchboard.common.registry.RemovalReason;
 
 /**
  * One change of the registry as a subscriber sees it: a node came or changed ({@code removed} null), or left.

@@ -3,6 +3,7 @@ package io.switchboard.discovery;
 import io.switchboard.common.auth.AuthHandler;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
+import io.switchboard.common.registry.RegistryEntry;
 import io.switchboard.common.service.HttpErrors;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
 import io.switchboard.common.protocol.Session;
+import io.switchboard.common.registry.RegistryEntry;
+import io.switchboard.common.registry.RemovalReason;
 import io.switchboard.common.routing.RoutingPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

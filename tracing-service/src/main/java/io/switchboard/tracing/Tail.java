@@ -3,6 +3,7 @@ package io.switchboard.tracing;
 import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import com.hazelcast.ringbuffer.StaleSequenceException;
+import io.switchboard.common.buffer.TailFilter;
 import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.protocol.Session;

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hazelcast.ringbuffer.OverflowPolicy;
 import com.hazelcast.ringbuffer.Ringbuffer;
+import io.switchboard.common.buffer.TailFilter;
 import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.codec.EventCodec;
 import io.switchboard.common.codec.Json;

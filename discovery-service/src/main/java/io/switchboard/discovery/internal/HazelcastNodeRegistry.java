@@ -9,10 +9,11 @@ import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.switchboard.common.model.Node;
+import io.switchboard.common.registry.RegistryEntry;
+import io.switchboard.common.registry.RegistryProcessors;
+import io.switchboard.common.registry.RemovalReason;
 import io.switchboard.discovery.NodeRegistry;
 import io.switchboard.discovery.RegistryChange;
-import io.switchboard.discovery.RegistryEntry;
-import io.switchboard.discovery.RemovalReason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -33,8 +34,6 @@ import java.util.function.Consumer;
  * apart by construction: no read or listener can see another tenant's map.
  */
 public final class HazelcastNodeRegistry implements NodeRegistry {
-    /** How long a tombstone stays so that every replica's listener sees why a node left. */
-    static final long TOMBSTONE_MILLIS = 2_000;
     /**
      * Hazelcast keeps entry times in whole seconds, so an expiry can land up to a second early. Every expiry is set
      * this much later, so that a node refreshed in time never expires; a silent node goes between one TTL and one
@@ -77,8 +76,8 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
             Node node = r.node();
             long expiry = r.ttl().toMillis() + EXPIRY_SLACK_MILLIS;
             String json = new RegistryEntry(node, (int) r.ttl().toSeconds(), now, now, owner, null).toJson();
-            writes.add(future(nodes(tenant).submitToKey(node.id(), new RegisterProcessor(json, expiry))));
-            Future<String> previous = future(addresses(tenant).submitToKey(addressKey(node), new IndexProcessor(node.id(), expiry)));
+            writes.add(future(nodes(tenant).submitToKey(node.id(), RegistryProcessors.register(json, expiry))));
+            Future<String> previous = future(addresses(tenant).submitToKey(addressKey(node), RegistryProcessors.index(node.id(), expiry)));
             writes.add(previous);
             previousAtAddress.add(previous);
         }
@@ -89,7 +88,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
                 String previous = previousAtAddress.get(i).result();
                 if (previous != null && !previous.equals(node.id())) {
                     replaced.add(future(nodes(tenant).submitToKey(previous,
-                            new RemoveProcessor(RemovalReason.REPLACED, null, node.service(), node.address()))));
+                            RegistryProcessors.remove(RemovalReason.REPLACED, null, node.service(), node.address()))));
                 }
             }
             return Future.join(replaced).mapEmpty();
@@ -108,8 +107,8 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
             byAddress.put(addressKey(node), Math.max(1, d.toMillis()) + EXPIRY_SLACK_MILLIS);
         });
         long now = System.currentTimeMillis();
-        Future<Map<String, Boolean>> refreshed = future(nodes(tenant).submitToKeys(byId.keySet(), new RefreshProcessor(byId, now)));
-        Future<Map<String, Boolean>> touched = future(addresses(tenant).submitToKeys(byAddress.keySet(), new TouchProcessor(byAddress)));
+        Future<Map<String, Boolean>> refreshed = future(nodes(tenant).submitToKeys(byId.keySet(), RegistryProcessors.refresh(byId, now)));
+        Future<Map<String, Boolean>> touched = future(addresses(tenant).submitToKeys(byAddress.keySet(), RegistryProcessors.touch(byAddress)));
         return Future.all(refreshed, touched).map(all -> {
             Set<String> missing = new HashSet<>(byId.keySet());
             refreshed.result().forEach((id, ok) -> {
@@ -123,7 +122,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
 
     @Override
     public Future<Boolean> remove(String tenant, String nodeId, RemovalReason reason, String owner) {
-        return future(nodes(tenant).submitToKey(nodeId, new RemoveProcessor(reason, owner, null, null)));
+        return future(nodes(tenant).submitToKey(nodeId, RegistryProcessors.remove(reason, owner, null, null)));
     }
 
     @Override

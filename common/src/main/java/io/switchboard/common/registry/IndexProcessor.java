@@ -1,4 +1,4 @@
-package io.switchboard.discovery.internal;
+package io.switchboard.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;

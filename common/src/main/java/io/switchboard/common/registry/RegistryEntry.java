@@ -1,4 +1,4 @@
-package io.switchboard.discovery;
+package io.switchboard.common.registry;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;

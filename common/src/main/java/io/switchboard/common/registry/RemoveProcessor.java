@@ -1,9 +1,7 @@
-package io.switchboard.discovery.internal;
+package io.switchboard.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
-import io.switchboard.discovery.RegistryEntry;
-import io.switchboard.discovery.RemovalReason;
 import java.io.Serial;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +39,7 @@ final class RemoveProcessor implements EntryProcessor<String, String, Boolean> {
             return false;
         }
         ((ExtendedMapEntry<String, String>) entry).setValue(e.tombstone(reason).toJson(),
-                HazelcastNodeRegistry.TOMBSTONE_MILLIS, TimeUnit.MILLISECONDS);
+                RegistryProcessors.TOMBSTONE_MILLIS, TimeUnit.MILLISECONDS);
         return true;
     }
 }

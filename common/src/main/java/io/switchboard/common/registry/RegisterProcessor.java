@@ -1,8 +1,7 @@
-package io.switchboard.discovery.internal;
+package io.switchboard.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
-import io.switchboard.discovery.RegistryEntry;
 import java.io.Serial;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

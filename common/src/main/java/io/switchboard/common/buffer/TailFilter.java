@@ -1,8 +1,7 @@
-package io.switchboard.tracing;
+package io.switchboard.common.buffer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hazelcast.core.IFunction;
-import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Level;
 import java.io.Serial;
@@ -13,7 +12,7 @@ import java.util.Locale;
  * environment, trace id, a minimum level (which keeps logs at or above it and leaves spans and outcomes alone),
  * and a case-insensitive text that must occur in a log's message or a span's operation.
  */
-record TailFilter(String tenant, String service, Level minLevel, String environment, String traceId, String text)
+public record TailFilter(String tenant, String service, Level minLevel, String environment, String traceId, String text)
         implements IFunction<String, Boolean> {
     @Serial
     private static final long serialVersionUID = 1L;
