@@ -89,7 +89,7 @@ public final class DiscoveryService implements SwitchboardService {
 
     @Override
     public List<HealthCheck> healthChecks() {
-        return List.of(HazelcastConnector.healthCheck(hazelcast));
+        return List.of(HazelcastConnector.healthCheck(vertx, hazelcast));
     }
 
     /** Tells every client to go elsewhere (1001) before the replica leaves; their nodes live on by TTL. */

@@ -49,6 +49,27 @@ public final class EmbeddedPostgresql implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
     }
 
+    /** Creates the database unless it exists; returns its JDBC URL. */
+    public String ensureDatabase(String name) {
+        if (!name.matches("[a-z_][a-z0-9_]*")) {
+            throw new IllegalArgumentException("database names here are lower-case identifiers, got " + name);
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
+             java.sql.PreparedStatement exists = c.prepareStatement("select 1 from pg_database where datname = ?")) {
+            exists.setString(1, name);
+            try (java.sql.ResultSet rs = exists.executeQuery()) {
+                if (!rs.next()) {
+                    try (java.sql.Statement create = c.createStatement()) {
+                        create.execute("create database " + name);
+                    }
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot create the database " + name + ": " + e.getMessage(), e);
+        }
+        return jdbcUrl(name);
+    }
+
     public String user() {
         return "postgres";
     }

@@ -84,15 +84,16 @@ public final class HistoryIndexer {
         renewTimer = vertx.setPeriodic(RENEW_MILLIS, t -> claimLeases());
     }
 
-    public void stop() {
+    /** Stops indexing and gives back the leases this replica holds; completes when they are given back. */
+    public Future<Void> stop() {
         stopped = true;
         vertx.cancelTimer(renewTimer);
-        vertx.executeBlocking(() -> {
+        return vertx.executeBlocking(() -> {
             for (int i = 0; i < running.length; i++) {
                 leases.remove(ring(i), owner);
             }
             return null;
-        }, false);
+        }, false).mapEmpty();
     }
 
     private static String ring(int shard) {

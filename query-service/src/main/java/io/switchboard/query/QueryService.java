@@ -33,6 +33,7 @@ public final class QueryService implements SwitchboardService {
     private final TokenVerifier verifier;
     private final HistoryConfig config;
     private final HistoryIndexer indexer;
+    private final HazelcastInstance hazelcast;
     private long prepareTimer = -1;
     private long retentionTimer = -1;
     private volatile boolean stopped;
@@ -46,6 +47,7 @@ public final class QueryService implements SwitchboardService {
         this.history = history;
         this.verifier = verifier;
         this.config = config;
+        this.hazelcast = hazelcast;
         this.indexer = hazelcast != null && config.indexerEnabled()
                 ? new HistoryIndexer(vertx, history, hazelcast, config, meters) : null;
     }
@@ -96,10 +98,9 @@ public final class QueryService implements SwitchboardService {
         stopped = true;
         vertx.cancelTimer(prepareTimer);
         vertx.cancelTimer(retentionTimer);
-        if (indexer != null) {
-            indexer.stop();
-        }
-        return Future.succeededFuture();
+        // The leases are given back before Vert.x closes, so that another replica takes the rings over at once.
+        return indexer == null ? Future.succeededFuture()
+                : indexer.stop().timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
     }
 
     @Override
@@ -152,6 +153,8 @@ public final class QueryService implements SwitchboardService {
 
     @Override
     public List<HealthCheck> healthChecks() {
-        return List.of(HealthCheck.store("elasticsearch", history::ping));
+        HealthCheck elasticsearch = HealthCheck.store("elasticsearch", history::ping);
+        return hazelcast == null ? List.of(elasticsearch)
+                : List.of(elasticsearch, io.switchboard.common.hazelcast.HazelcastConnector.healthCheck(vertx, hazelcast));
     }
 }

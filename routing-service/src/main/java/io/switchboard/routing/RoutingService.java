@@ -120,6 +120,6 @@ public final class RoutingService implements SwitchboardService {
         return List.of(HealthCheck.store("postgresql", () -> database.ping().compose(v -> migrated
                 ? Future.succeededFuture()
                 : Future.failedFuture("the schema is not migrated yet: " + migrationError))),
-                HazelcastConnector.healthCheck(hazelcast));
+                HazelcastConnector.healthCheck(vertx, hazelcast));
     }
 }

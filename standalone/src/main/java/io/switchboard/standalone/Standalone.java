@@ -5,6 +5,7 @@ import io.switchboard.common.auth.Role;
 import io.switchboard.common.config.AuthConfig;
 import io.switchboard.common.config.ConfigException;
 import io.switchboard.common.config.ConfigSource;
+import io.switchboard.common.config.LauncherOptions;
 import java.io.PrintStream;
 import java.time.Instant;
 import org.slf4j.Logger;
@@ -32,7 +33,7 @@ public final class Standalone {
         StandaloneConfig config;
         try {
             config = StandaloneConfig.from(ConfigSource.fromEnvironment("standalone.properties"),
-                    StandaloneOptions.parse(args));
+                    LauncherOptions.parse(args, "standalone"));
         } catch (ConfigException | StartupException e) {
             System.err.println("switchboard: " + e.getMessage());
             System.exit(2);

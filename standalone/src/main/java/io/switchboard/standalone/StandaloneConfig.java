@@ -3,6 +3,7 @@ package io.switchboard.standalone;
 import io.switchboard.common.config.AuthConfig;
 import io.switchboard.common.config.ConfigSource;
 import io.switchboard.common.config.HttpConfig;
+import io.switchboard.common.config.LauncherOptions;
 import io.switchboard.common.protocol.ProtocolLimits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +12,7 @@ import java.time.Duration;
 record StandaloneConfig(HttpConfig http, ProtocolLimits ws, AuthConfig auth, Path dataDir, String devTenant,
                         Duration devTokenTtl, int hazelcastPort) {
 
-    static StandaloneConfig from(ConfigSource c, StandaloneOptions options) {
+    static StandaloneConfig from(ConfigSource c, LauncherOptions options) {
         if (options.port() != null) {
             c = c.with("http.port", options.port().toString(), "--port");
         }

@@ -3,7 +3,6 @@ package io.switchboard.standalone;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.switchboard.common.auth.TokenVerifier;
-import io.switchboard.common.config.HazelcastConfig;
 import io.switchboard.common.config.HttpConfig;
 import io.switchboard.common.hazelcast.HazelcastConnector;
 import io.switchboard.common.observe.Metrics;
@@ -14,6 +13,7 @@ import io.switchboard.common.service.SwitchboardService;
 import io.switchboard.discovery.DiscoveryConfig;
 import io.switchboard.discovery.DiscoveryService;
 import io.switchboard.common.config.ConfigSource;
+import io.switchboard.embedded.DataDirLock;
 import io.switchboard.embedded.EmbeddedElasticsearch;
 import io.switchboard.embedded.EmbeddedPostgresql;
 import io.switchboard.query.ElasticsearchConfig;
@@ -34,10 +34,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,16 +66,22 @@ final class StandaloneServer {
 
     void start() throws Exception {
         Path data = config.dataDir();
-        own(DataDirLock.acquire(data));
+        DataDirLock lock;
+        try {
+            lock = own(DataDirLock.acquire(data));
+        } catch (IllegalStateException e) {
+            throw new StartupException(e.getMessage());
+        }
         checkPortFree(config.http());
-        HazelcastInstance hazelcast = step("hazelcast", () -> HazelcastConnector.member(new HazelcastConfig(
-                HazelcastConfig.Mode.MEMBER, "switchboard-standalone", List.of("127.0.0.1"), config.hazelcastPort())),
-                hz -> "member " + hz.getCluster().getLocalMember().getAddress());
+        // A cluster of its own, named after the data directory: two standalones on one machine never meet.
+        HazelcastInstance hazelcast = step("hazelcast", () -> HazelcastConnector.isolatedMember(lock.clusterName("switchboard-standalone"),
+                config.hazelcastPort()), hz -> "member " + hz.getCluster().getLocalMember().getAddress()
+                + ", cluster " + hz.getConfig().getClusterName());
         own(hazelcast::shutdown);
         EmbeddedPostgresql postgres = step("postgresql", () -> EmbeddedPostgresql.start(data.resolve("postgres"), 0),
                 pg -> "127.0.0.1:" + pg.port() + ", data in " + data.resolve("postgres"));
         own(postgres);
-        createDatabase(postgres);
+        String jdbcUrl = postgres.ensureDatabase(DATABASE);
         EmbeddedElasticsearch elasticsearch = step("elasticsearch",
                 () -> EmbeddedElasticsearch.start(data.resolve("elasticsearch"), "switchboard-standalone", 0),
                 es -> es.httpUrl() + ", data in " + data.resolve("elasticsearch"));
@@ -90,7 +92,7 @@ final class StandaloneServer {
         vertx = Metrics.vertx(registry);
         TokenVerifier verifier = config.auth().verifier(Clock.systemUTC());
         RoutingDatabase database = new RoutingDatabase(vertx,
-                new DatabaseConfig(postgres.jdbcUrl(DATABASE), postgres.user(), postgres.password(), 8), registry);
+                new DatabaseConfig(jdbcUrl, postgres.user(), postgres.password(), 8), registry);
         own(database);
         HistoryStore history = new HistoryStore(vertx,
                 new ElasticsearchConfig(List.of(URI.create(elasticsearch.httpUrl())), null, null));
@@ -161,15 +163,6 @@ final class StandaloneServer {
     private void line(String name, long startedNanos, String detail) {
         double seconds = (System.nanoTime() - startedNanos) / 1e9;
         out.printf("  %-14s up in %4.1f s   %s%n", name, seconds, detail);
-    }
-
-    private static void createDatabase(EmbeddedPostgresql postgres) throws SQLException {
-        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl("postgres"), postgres.user(), postgres.password());
-             ResultSet rs = c.createStatement().executeQuery("select 1 from pg_database where datname = '" + DATABASE + "'")) {
-            if (!rs.next()) {
-                c.createStatement().execute("create database " + DATABASE);
-            }
-        }
     }
 
     /** Fails fast, before the stores spend seconds starting, if the port is taken. */

@@ -89,7 +89,7 @@ public final class TracingService implements SwitchboardService {
 
     @Override
     public List<HealthCheck> healthChecks() {
-        return List.of(HazelcastConnector.healthCheck(hazelcast));
+        return List.of(HazelcastConnector.healthCheck(vertx, hazelcast));
     }
 
     @Override

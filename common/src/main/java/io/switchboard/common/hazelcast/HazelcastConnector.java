@@ -41,16 +41,8 @@ public final class HazelcastConnector {
     }
 
     public static HazelcastInstance member(HazelcastConfig config) {
-        checkAsyncPool();
-        Config hz = new Config();
-        hz.setClusterName(config.clusterName());
-        hz.setProperty("hazelcast.logging.type", "slf4j");
-        hz.setProperty("hazelcast.shutdownhook.enabled", "false");
-        hz.setProperty("hazelcast.phone.home.enabled", "false");
-        hz.getNetworkConfig().setPort(config.port()).setPortAutoIncrement(true).setPortCount(20);
+        Config hz = memberConfig(config.clusterName(), config.port());
         JoinConfig join = hz.getNetworkConfig().getJoin();
-        join.getMulticastConfig().setEnabled(false);
-        join.getAutoDetectionConfig().setEnabled(false);
         String dns = kubernetesDns(config);
         if (dns != null) {
             // In Kubernetes: members find each other by the DNS name of a headless service (deploy/k8s/base).
@@ -59,11 +51,41 @@ public final class HazelcastConnector {
             join.getTcpIpConfig().setEnabled(true).setMembers(config.members());
         }
         if (config.members().stream().allMatch(m -> m.startsWith("127.0.0.1") || m.startsWith("localhost"))) {
-            // A loopback-only cluster (standalone, tests) must not bind or advertise other interfaces.
-            hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-            hz.setProperty("hazelcast.socket.bind.any", "false");
+            loopbackOnly(hz);
         }
         return Hazelcast.newHazelcastInstance(hz);
+    }
+
+    /**
+     * A member that is a cluster of its own: on 127.0.0.1 only, with every join mechanism off, so that it neither
+     * looks for other members nor can be found by one (a second standalone on the same machine, say). Another
+     * member knocking on its port is refused anyway, because cluster names differ.
+     */
+    public static HazelcastInstance isolatedMember(String clusterName, int port) {
+        Config hz = memberConfig(clusterName, port);
+        hz.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(false);
+        loopbackOnly(hz);
+        return Hazelcast.newHazelcastInstance(hz);
+    }
+
+    private static Config memberConfig(String clusterName, int port) {
+        checkAsyncPool();
+        Config hz = new Config();
+        hz.setClusterName(clusterName);
+        hz.setProperty("hazelcast.logging.type", "slf4j");
+        hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.getNetworkConfig().setPort(port).setPortAutoIncrement(true).setPortCount(20);
+        JoinConfig join = hz.getNetworkConfig().getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        return hz;
+    }
+
+    /** A loopback-only cluster (standalone, tests, a local multi-process cluster) binds and advertises 127.0.0.1 only. */
+    private static void loopbackOnly(Config hz) {
+        hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        hz.setProperty("hazelcast.socket.bind.any", "false");
     }
 
     public static HazelcastInstance client(HazelcastConfig config) {
@@ -88,17 +110,34 @@ public final class HazelcastConnector {
         return config.members().size() == 1 && first.startsWith("k8s-dns:") ? first.substring("k8s-dns:".length()) : null;
     }
 
-    /** A readiness probe: the instance is running (and, for a client, connected to the cluster). */
-    public static io.switchboard.common.observe.HealthCheck healthCheck(HazelcastInstance hz) {
-        return io.switchboard.common.observe.HealthCheck.store("hazelcast", () -> {
-            if (!hz.getLifecycleService().isRunning()) {
-                return io.vertx.core.Future.failedFuture("the Hazelcast instance is not running");
+    /**
+     * A readiness probe: the instance is running (and, for a client, connected to the cluster). Its details say
+     * which cluster, how many members it sees and, on a member, whether every partition has its backups
+     * ({@code safe}: false while data migrates after a member joined or left). Runs on a worker thread: asking a
+     * member whether the cluster is safe is a call to the other members, slow while one of them is dying.
+     */
+    public static io.switchboard.common.observe.HealthCheck healthCheck(io.vertx.core.Vertx vertx, HazelcastInstance hz) {
+        return io.switchboard.common.observe.HealthCheck.store("hazelcast", () -> vertx.executeBlocking(() -> details(hz), false));
+    }
+
+    private static java.util.Map<String, Object> details(HazelcastInstance hz) {
+        if (!hz.getLifecycleService().isRunning()) {
+            throw new IllegalStateException("the Hazelcast instance is not running");
+        }
+        java.util.Map<String, Object> details = new java.util.LinkedHashMap<>();
+        if (hz instanceof com.hazelcast.client.impl.clientside.HazelcastClientProxy client) {
+            if (!client.client.getConnectionManager().isAlive()) {
+                throw new IllegalStateException("not connected to the Hazelcast cluster");
             }
-            if (hz instanceof com.hazelcast.client.impl.clientside.HazelcastClientProxy client
-                    && !client.client.getConnectionManager().isAlive()) {
-                return io.vertx.core.Future.failedFuture("not connected to the Hazelcast cluster");
-            }
-            return io.vertx.core.Future.succeededFuture();
-        });
+            details.put("cluster", client.getClientConfig().getClusterName());
+            details.put("mode", "client");
+        } else {
+            details.put("cluster", hz.getConfig().getClusterName());
+            details.put("mode", "member");
+            details.put("member", hz.getCluster().getLocalMember().getAddress().toString());
+            details.put("safe", hz.getPartitionService().isClusterSafe());
+        }
+        details.put("members", hz.getCluster().getMembers().size());
+        return details;
     }
 }

@@ -74,6 +74,8 @@ public final class HealthEndpoints {
                         c.put("latencyMs", (System.nanoTime() - start) / 1_000_000);
                         if (ar.failed()) {
                             c.put("error", String.valueOf(ar.cause().getMessage()));
+                        } else if (ar.result() instanceof Map<?, ?> details) {
+                            details.forEach((k, v) -> c.putIfAbsent(String.valueOf(k), v));
                         }
                         return Future.succeededFuture(c);
                     });

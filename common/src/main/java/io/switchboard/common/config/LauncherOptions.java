@@ -1,14 +1,16 @@
-package io.switchboard.standalone;
+package io.switchboard.common.config;
 
 import java.nio.file.Path;
 
 /**
- * The command line of {@code ./switchboard standalone [--port 7700] [--data-dir DIR]}; null means "as configured".
+ * The command line of the launchers ({@code ./switchboard standalone|cluster [--port 7700] [--data-dir DIR]});
+ * null means "as configured". A bad option is a {@link ConfigException} whose message ends with the usage.
  */
-record StandaloneOptions(Integer port, Path dataDir) {
-    static final String USAGE = "usage: ./switchboard standalone [--port 7700] [--data-dir DIR]";
+public record LauncherOptions(Integer port, Path dataDir) {
 
-    static StandaloneOptions parse(String[] args) {
+    /** @param command the launcher's name in the usage line, such as standalone */
+    public static LauncherOptions parse(String[] args, String command) {
+        String usage = "usage: ./switchboard " + command + " [--port 7700] [--data-dir DIR]";
         Integer port = null;
         Path dataDir = null;
         for (int i = 0; i < args.length; i++) {
@@ -23,27 +25,27 @@ record StandaloneOptions(Integer port, Path dataDir) {
             }
             switch (arg) {
                 case "--port" -> {
-                    port = parsePort(value);
+                    port = parsePort(value, usage);
                     if (eq < 0) {
                         i++;
                     }
                 }
                 case "--data-dir" -> {
                     if (value == null || value.isBlank()) {
-                        throw new StartupException("--data-dir needs a directory; " + USAGE);
+                        throw new ConfigException("--data-dir needs a directory; " + usage);
                     }
                     dataDir = Path.of(value);
                     if (eq < 0) {
                         i++;
                     }
                 }
-                default -> throw new StartupException("unknown option '" + args[i] + "'; " + USAGE);
+                default -> throw new ConfigException("unknown option '" + args[i] + "'; " + usage);
             }
         }
-        return new StandaloneOptions(port, dataDir);
+        return new LauncherOptions(port, dataDir);
     }
 
-    private static int parsePort(String value) {
+    private static int parsePort(String value, String usage) {
         try {
             int port = Integer.parseInt(value);
             if (port >= 0 && port <= 65_535) {
@@ -52,6 +54,6 @@ record StandaloneOptions(Integer port, Path dataDir) {
         } catch (NumberFormatException e) {
             // falls through to the message below
         }
-        throw new StartupException("--port needs a port number from 0 to 65535, got '" + value + "'; " + USAGE);
+        throw new ConfigException("--port needs a port number from 0 to 65535, got '" + value + "'; " + usage);
     }
 }
