@@ -40,7 +40,8 @@ public final class Switchboard implements AutoCloseable {
     private final DiscoveryClient discovery;
     private final TracingClient tracing;
 
-    private Switchboard(List<URI> bases, Supplier<String> token, SwitchboardOptions options) {
+    private Switchboard(List<URI> discoveryEndpoints, List<URI> tracingEndpoints, Supplier<String> token,
+                        SwitchboardOptions options) {
         this.options = options;
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "switchboard-client");
@@ -51,9 +52,9 @@ public final class Switchboard implements AutoCloseable {
         tracing = new TracingClient(options, executor);
         discovery = new DiscoveryClient(options, executor, Clock.systemUTC(),
                 options.service() == null ? null : tracing::outcome);
-        discoveryConnection = new ManagedConnection(http, endpoints(bases, "/v1/discovery"), token,
+        discoveryConnection = new ManagedConnection(http, discoveryEndpoints, token,
                 options.reconnectMin().toMillis(), options.reconnectMax().toMillis(), executor, discovery);
-        tracingConnection = new ManagedConnection(http, endpoints(bases, "/v1/tracing"), token,
+        tracingConnection = new ManagedConnection(http, tracingEndpoints, token,
                 options.reconnectMin().toMillis(), options.reconnectMax().toMillis(), executor, tracing);
         discovery.attach(discoveryConnection);
         tracing.attach(tracingConnection);
@@ -88,18 +89,33 @@ public final class Switchboard implements AutoCloseable {
      * the client fails over by itself when a replica dies.
      */
     public static Switchboard connect(List<URI> bases, Supplier<String> token, SwitchboardOptions options) {
-        Objects.requireNonNull(bases, "bases");
+        checkWebSocketUrls("bases", bases);
+        return connect(endpoints(bases, "/v1/discovery"), endpoints(bases, "/v1/tracing"), token, options);
+    }
+
+    /**
+     * Connects to services that no gateway puts behind one URL: each list holds the full endpoint URLs of one
+     * service's replicas (such as ws://10.0.0.5:7701/v1/discovery), tried in turn at every reconnect.
+     */
+    public static Switchboard connect(List<URI> discoveryEndpoints, List<URI> tracingEndpoints, Supplier<String> token,
+                                      SwitchboardOptions options) {
+        checkWebSocketUrls("discoveryEndpoints", discoveryEndpoints);
+        checkWebSocketUrls("tracingEndpoints", tracingEndpoints);
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(options, "options");
-        if (bases.isEmpty()) {
-            throw new IllegalArgumentException("at least one base URL is needed");
+        return new Switchboard(List.copyOf(discoveryEndpoints), List.copyOf(tracingEndpoints), token, options);
+    }
+
+    private static void checkWebSocketUrls(String name, List<URI> urls) {
+        Objects.requireNonNull(urls, name);
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException(name + ": at least one URL is needed");
         }
-        for (URI base : bases) {
-            if (!"ws".equals(base.getScheme()) && !"wss".equals(base.getScheme())) {
-                throw new IllegalArgumentException("base URLs must start with ws:// or wss://, got " + base);
+        for (URI url : urls) {
+            if (!"ws".equals(url.getScheme()) && !"wss".equals(url.getScheme())) {
+                throw new IllegalArgumentException(name + ": URLs must start with ws:// or wss://, got " + url);
             }
         }
-        return new Switchboard(bases, token, options);
     }
 
     public Discovery discovery() {

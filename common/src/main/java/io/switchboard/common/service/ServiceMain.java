@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * start-up with one line naming the key.
  */
 public final class ServiceMain {
-    private static final Logger LOG = LoggerFactory.getLogger(ServiceMain.class);
+    /** Taken when first needed, so that {@link #run} can choose the logging configuration before Log4j starts. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(ServiceMain.class);
+    }
 
     /** Builds a service and the connections it owns, which are closed after it stops (last opened, first closed). */
     public interface Assembler {
@@ -31,6 +34,11 @@ public final class ServiceMain {
     }
 
     public static void run(String name, String defaultsResource, Assembler assembler) {
+        // A service run on its own logs by common's configuration (INFO of Switchboard to stdout), not by Log4j's
+        // default (errors only), unless the operator named another. Nothing has logged yet in this JVM.
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "switchboard-service-log4j2.xml");
+        }
         ConfigSource config;
         HttpConfig http;
         ProtocolLimits limits;
@@ -58,19 +66,19 @@ public final class ServiceMain {
             System.exit(2);
             return;
         } catch (Exception e) {
-            LOG.error("{} failed to start", name, e);
+            log().error("{} failed to start", name, e);
             closeAll(owned);
             vertx.close();
             System.exit(1);
             return;
         }
-        LOG.info("{} listening on {}:{}", name, http.host(), host.actualPort());
+        log().info("{} listening on {}:{}", name, http.host(), host.actualPort());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("{} stopping", name);
+            log().info("{} stopping", name);
             try {
                 shutdown(vertx).await(20, TimeUnit.SECONDS);
             } catch (Exception e) {
-                LOG.warn("{}: Vert.x did not close cleanly: {}", name, e.getMessage());
+                log().warn("{}: Vert.x did not close cleanly: {}", name, e.getMessage());
             }
             closeAll(owned);
         }, name + "-shutdown"));
@@ -91,7 +99,7 @@ public final class ServiceMain {
             try {
                 owned.get(i).close();
             } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", owned.get(i), e.getMessage());
+                log().warn("closing {} failed: {}", owned.get(i), e.getMessage());
             }
         }
         owned.clear();

@@ -1,0 +1,267 @@
+package io.switchboard.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.client.ActiveSpan;
+import io.switchboard.client.Scope;
+import io.switchboard.client.Switchboard;
+import io.switchboard.client.SwitchboardOptions;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.model.Level;
+import io.switchboard.common.model.Node;
+import io.switchboard.common.model.Span;
+import io.switchboard.testsupport.RealStores;
+import io.switchboard.testsupport.TestElasticsearch;
+import io.switchboard.testsupport.TestPostgres;
+import io.switchboard.testsupport.Tokens;
+import io.switchboard.testsupport.WsTestClient;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Switchboard as it is deployed: discovery x2 and tracing x2 (the Hazelcast members), query and routing (clients),
+ * each in a JVM of its own with only its own module's classpath, on real PostgreSQL and Elasticsearch. Java clients
+ * register, subscribe on another replica, send logs, spans and outcomes, find them in history and see an ejection
+ * pushed; then one discovery replica and one tracing replica (each a data member) are killed with SIGKILL, one
+ * after the other. Clients fail over, no node goes missing for longer than one reconnect cycle, and every event
+ * the application logged is indexed: none lost, none twice.
+ */
+@ExtendWith(RealStores.class)
+class MultiProcessClusterTest {
+    private static final String TENANT = "acme";
+    private static final Duration RECONNECT_MAX = Duration.ofSeconds(1);
+    /** The longest a client can be away: the longest reconnect delay (with +50 % jitter) and the handshake. */
+    private static final Duration RECONNECT_CYCLE = RECONNECT_MAX.multipliedBy(2);
+    private static final SwitchboardOptions OPTIONS = SwitchboardOptions.defaults()
+            .withTtl(Duration.ofSeconds(10))
+            .withResolveTimeout(Duration.ofSeconds(20))
+            .withReconnect(Duration.ofMillis(200), RECONNECT_MAX)
+            .withBuffer(100_000, Duration.ofMillis(50));
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @Test
+    void clientsFailOverAndNothingAcknowledgedIsLostWhenMembersAreKilled(TestPostgres pg, TestElasticsearch es,
+                                                                          @TempDir Path dir) throws Exception {
+        LocalCluster.Stores stores = new LocalCluster.Stores(pg.newDatabase(), pg.user(), pg.password(), es.url());
+        LocalCluster.Options options = new LocalCluster.Options("test", "mp-" + UUID.randomUUID(), Tokens.SECRET, 0,
+                "320m", dir, Map.of());
+        Vertx vertx = Vertx.vertx();
+        try (LocalCluster cluster = LocalCluster.start(SystemDefinition.load(), stores, options, System.out)) {
+            ServiceProcess d1 = cluster.process("discovery-1");
+            ServiceProcess d2 = cluster.process("discovery-2");
+            ServiceProcess t1 = cluster.process("tracing-1");
+            ServiceProcess t2 = cluster.process("tracing-2");
+            assertThat(hazelcast(d1).path("members").asInt()).as("one cluster of the four members").isEqualTo(4);
+
+            // The orders service reaches the replicas directly (discovery-1 and tracing-1 first); payments goes
+            // through the gateway, as behind an ingress. The subscriber watches from discovery-2.
+            Switchboard orders = Switchboard.connect(List.of(ws(d1, "/v1/discovery"), ws(d2, "/v1/discovery")),
+                    List.of(ws(t1, "/v1/tracing"), ws(t2, "/v1/tracing")), () -> Tokens.client(TENANT),
+                    OPTIONS.withIdentity("orders", "prod", "orders-1"));
+            Switchboard payments = Switchboard.connect(URI.create("ws://127.0.0.1:" + cluster.gatewayPort()),
+                    () -> Tokens.client(TENANT), OPTIONS.withIdentity("payments", "prod", "payments-1"));
+            WsTestClient watch = WsTestClient.open(vertx, d2.httpPort(), "/v1/discovery", Tokens.operator(TENANT));
+            watch.send("{\"type\":\"subscribe\",\"id\":\"all\"}");
+            try (orders; payments; RegistryRecorder view = new RegistryRecorder(watch, "all")) {
+                List<String> orderNodes = IntStream.rangeClosed(1, 10).mapToObj(i -> "orders-" + i).toList();
+                for (String id : orderNodes) {
+                    orders.discovery().register(node(id, "orders", 8000)).get(30, TimeUnit.SECONDS);
+                }
+                List<String> paymentNodes = List.of("payments-1", "payments-2");
+                for (String id : paymentNodes) {
+                    payments.discovery().register(node(id, "payments", 9000)).get(30, TimeUnit.SECONDS);
+                }
+                List<String> all = new ArrayList<>(orderNodes);
+                all.addAll(paymentNodes);
+                await().atMost(Duration.ofSeconds(20)).until(() -> all.stream().allMatch(view::has));
+                assertThat(metric(d1, "switchboard_discovery_connections")).as("orders registered through discovery-1")
+                        .isGreaterThanOrEqualTo(1);
+
+                // Outcomes: payments-2 fails every call. Routing ejects it and discovery pushes the policy.
+                Node good = orders.discovery().resolveBlocking("payments", "1", "prod", Duration.ofSeconds(20));
+                assertThat(good).isNotNull();
+                for (int i = 0; i < 40; i++) {
+                    orders.tracing().outcome(node("payments-1", "payments", 9000), true, Duration.ofMillis(3));
+                    orders.tracing().outcome(node("payments-2", "payments", 9000), false, Duration.ofMillis(40));
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> ejected(view.policy("payments"), "payments-2"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> IntStream.range(0, 20).allMatch(i ->
+                        orders.discovery().resolveBlocking("payments", "1", "prod", Duration.ofSeconds(5)).id().equals("payments-1")));
+
+                // A steady stream of traced work while members die: a span per order with a log in it.
+                Set<String> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                AtomicBoolean producing = new AtomicBoolean(true);
+                AtomicInteger counter = new AtomicInteger();
+                String[] firstTrace = new String[1];
+                Thread producer = Thread.ofPlatform().name("orders-app").start(() -> {
+                    while (producing.get()) {
+                        int n = counter.incrementAndGet();
+                        ActiveSpan span = orders.tracing().startSpan("POST /orders", Span.SpanKind.SERVER, null);
+                        try (Scope ignored = span.makeCurrent()) {
+                            String message = "order " + n + " placed";
+                            orders.tracing().log(Level.INFO, "orders.api", message);
+                            logged.add(message);
+                            if (n == 1) {
+                                firstTrace[0] = span.context().traceId();
+                            }
+                        } finally {
+                            span.end();
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+                    }
+                });
+                // A live tail filters where each ring lives, on any member, discovery's included.
+                try (WsTestClient tail = WsTestClient.open(vertx, t2.httpPort(), "/v1/tracing", Tokens.operator(TENANT))) {
+                    tail.send("{\"type\":\"tail\",\"id\":\"t\",\"from\":\"earliest\","
+                            + "\"filter\":{\"service\":\"orders\",\"text\":\"order 1 placed\"}}");
+                    tail.next("tailing");
+                    JsonNode events = tail.next("events");
+                    assertThat(events.path("items")).hasSize(1);
+                    assertThat(events.path("items").get(0).path("message").asText()).isEqualTo("order 1 placed");
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> searchable(cluster, "order 1 placed"));
+                JsonNode trace = get(cluster, "/api/v1/traces/" + firstTrace[0]);
+                assertThat(trace.toString()).contains("POST /orders").contains("order 1 placed");
+
+                // kill -9 a discovery replica: its clients go to the other one; nobody's nodes go missing.
+                d1.kill();
+                long killedD1 = System.currentTimeMillis();
+                await().atMost(Duration.ofSeconds(60)).until(() -> clusterSafe(d2, 3));
+                await().atMost(Duration.ofSeconds(20)).until(() -> refreshedSince(cluster, "orders-1", killedD1));
+
+                // kill -9 a tracing replica, a data member holding ring and registry partitions.
+                int before = counter.get();
+                t1.kill();
+                await().atMost(Duration.ofSeconds(60)).until(() -> clusterSafe(d2, 2));
+                await().atMost(Duration.ofSeconds(30)).until(() -> counter.get() > before + 500);
+                // Outlive one TTL after the last kill: the nodes are kept alive through the surviving replicas.
+                long lastKill = System.currentTimeMillis();
+                await().atMost(Duration.ofSeconds(40)).pollDelay(OPTIONS.ttl().plusSeconds(1)).until(() ->
+                        refreshedSince(cluster, "orders-1", lastKill));
+                producing.set(false);
+                producer.join();
+                orders.tracing().flush(Duration.ofSeconds(30)).get(35, TimeUnit.SECONDS);
+                assertThat(orders.tracing().dropped()).as("items the client had to drop").isZero();
+
+                long now = System.currentTimeMillis();
+                assertThat(view.absencesOf(all)).as("nodes missing from the view (they must never be gone for "
+                        + "longer than one reconnect cycle)").allMatch(a -> a.millis(now) < RECONNECT_CYCLE.toMillis());
+                assertThat(all).allMatch(view::has);
+
+                // Every log the application wrote reached history, through both tracing replicas, exactly once.
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                        assertThat(allLogMessages(cluster)).containsExactlyInAnyOrderElementsOf(logged));
+            } catch (Throwable t) {
+                System.out.println(cluster.logTails(80));
+                throw t;
+            } finally {
+                vertx.close();
+            }
+        }
+    }
+
+    private static Node node(String id, String service, int port) {
+        return new Node(null, id, service, "1.0.0", "10.1.0." + id.substring(id.indexOf('-') + 1) + ":" + port, "prod", Map.of());
+    }
+
+    private static URI ws(ServiceProcess p, String path) {
+        return URI.create("ws://127.0.0.1:" + p.httpPort() + path);
+    }
+
+    private static boolean ejected(JsonNode policy, String node) {
+        return policy != null && policy.path("nodes").path(node).path("ejected").asBoolean(false);
+    }
+
+    /** Whether the replica sees {@code members} members and every partition has its backups again. */
+    private boolean clusterSafe(ServiceProcess p, int members) throws Exception {
+        JsonNode hz = hazelcast(p);
+        return hz.path("members").asInt() == members && hz.path("safe").asBoolean(false);
+    }
+
+    private JsonNode hazelcast(ServiceProcess p) throws Exception {
+        return Json.parse(send(URI.create(p.url("/health")), null)).path("components").path("hazelcast");
+    }
+
+    private double metric(ServiceProcess p, String name) throws Exception {
+        for (String line : send(URI.create(p.url("/metrics")), null).split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no metric " + name + " on " + p.name());
+    }
+
+    /** Whether a node's last refresh in the registry is later than {@code since} (it is kept alive elsewhere). */
+    private boolean refreshedSince(LocalCluster cluster, String id, long since) throws Exception {
+        for (JsonNode service : get(cluster, "/api/v1/services").path("services")) {
+            for (JsonNode n : service.path("nodes")) {
+                if (id.equals(n.path("id").asText())) {
+                    return java.time.Instant.parse(n.path("lastSeen").asText()).toEpochMilli() > since;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean searchable(LocalCluster cluster, String message) throws Exception {
+        JsonNode page = get(cluster, "/api/v1/logs?service=orders&since=1h&q="
+                + URLEncoder.encode("\"" + message + "\"", StandardCharsets.UTF_8));
+        for (JsonNode item : page.path("items")) {
+            if (message.equals(item.path("message").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every log message of the orders service in history, page by page. */
+    private List<String> allLogMessages(LocalCluster cluster) throws Exception {
+        List<String> out = new ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = get(cluster, "/api/v1/logs?service=orders&since=1h&limit=1000&sort=asc"
+                    + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
+            page.path("items").forEach(item -> out.add(item.path("message").asText()));
+            cursor = page.path("items").isEmpty() ? null : page.path("next").asText(null);
+        } while (cursor != null);
+        return out;
+    }
+
+    private JsonNode get(LocalCluster cluster, String path) throws Exception {
+        return Json.parse(send(URI.create(cluster.gatewayUrl() + path), Tokens.operator(TENANT)));
+    }
+
+    private String send(URI uri, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + uri + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+}
