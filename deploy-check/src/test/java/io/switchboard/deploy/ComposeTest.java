@@ -1,15 +1,18 @@
 package io.switchboard.deploy;
 
-import static io.switchboard.deploy.SystemDefinition.list;
-import static io.switchboard.deploy.SystemDefinition.map;
-import static io.switchboard.deploy.SystemDefinition.port;
-import static io.switchboard.deploy.SystemDefinition.string;
+import static io.switchboard.deploy.KubernetesOverlaysTest.map;
+import static io.switchboard.deploy.KubernetesOverlaysTest.string;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.cluster.SystemDefinition;
+import io.switchboard.cluster.SystemDefinition.ServiceDefinition;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,22 +31,22 @@ class ComposeTest {
         }
         Map<String, Object> services = (Map<String, Object>) compose.get("services");
         String nginx = Files.readString(system.root().resolve("deploy/gateway/nginx.conf"));
-        for (var entry : system.services().entrySet()) {
-            String name = entry.getKey();
-            Map<String, Object> wanted = entry.getValue();
+        List<String> missing = new ArrayList<>();
+        for (ServiceDefinition wanted : system.services().values()) {
+            String name = wanted.name();
             Map<String, Object> service = (Map<String, Object>) services.get(name);
             assertThat(service).as("docker-compose service " + name).isNotNull();
             assertThat(string(service, "image")).as("image of " + name)
-                    .startsWith(string(wanted, "image") + ":${SWITCHBOARD_TAG");
+                    .startsWith(wanted.image() + ":${SWITCHBOARD_TAG");
             Map<String, Object> args = map(map(service, "build"), "args");
-            assertThat(args).containsEntry("MODULE", wanted.get("module")).containsEntry("MAIN", wanted.get("main"))
-                    .containsEntry("PORT", Integer.toString(port(wanted)));
+            assertThat(args).containsEntry("MODULE", wanted.module()).containsEntry("MAIN", wanted.main())
+                    .containsEntry("PORT", Integer.toString(wanted.port()));
             Map<String, Object> env = map(service, "environment");
-            List<String> allowed = list(wanted, "config").stream().map(SystemDefinition::envName).toList();
+            List<String> allowed = wanted.config().stream().map(SystemDefinition::envName).toList();
             assertThat(allowed).as("environment of " + name + " (keys system.yaml lists)").containsAll(env.keySet());
-            assertThat(env).containsEntry("SWITCHBOARD_HTTP_PORT", Integer.toString(port(wanted)))
-                    .containsEntry("SWITCHBOARD_HAZELCAST_MODE", wanted.get("hazelcast"));
-            for (String secret : list(wanted, "secrets")) {
+            assertThat(env).containsEntry("SWITCHBOARD_HTTP_PORT", Integer.toString(wanted.port()))
+                    .containsEntry("SWITCHBOARD_HAZELCAST_MODE", wanted.hazelcast());
+            for (String secret : wanted.secrets()) {
                 String var = SystemDefinition.envName(secret);
                 if (env.containsKey(var)) {
                     assertThat(String.valueOf(env.get(var))).as(var + " of " + name + " must come from the environment, not the file")
@@ -51,11 +54,13 @@ class ComposeTest {
                 }
             }
             List<String> health = (List<String>) map(service, "healthcheck").get("test");
-            assertThat(String.join(" ", health)).contains(":" + port(wanted) + wanted.get("readiness"));
-            for (String path : list(wanted, "paths")) {
-                assertThat(gatewayTarget(nginx, path)).as("gateway route of " + path).isEqualTo(name + ":" + port(wanted));
+            assertThat(String.join(" ", health)).contains(":" + wanted.port() + wanted.readiness());
+            for (String path : wanted.paths()) {
+                assertThat(gatewayTarget(nginx, path)).as("gateway route of " + path).isEqualTo(name + ":" + wanted.port());
             }
+            missing.addAll(RequiredSettings.missing(system, wanted, supplied(env)));
         }
+        assertThat(missing).as("required settings in docker-compose.yml").isEmpty();
         for (Object o : services.values()) {
             Object env = ((Map<String, Object>) o).get("environment");
             if (env instanceof Map<?, ?> vars) {
@@ -66,6 +71,20 @@ class ComposeTest {
                 });
             }
         }
+    }
+
+    /**
+     * What docker-compose gives a variable: {@code ${VAR:?message}} and {@code ${VAR}} come from the shell or .env
+     * (supplied from outside), {@code ${VAR:-default}} is the default unless set, anything else is the value.
+     */
+    private static Map<String, Optional<String>> supplied(Map<String, Object> env) {
+        Map<String, Optional<String>> out = new LinkedHashMap<>();
+        env.forEach((k, v) -> {
+            String value = String.valueOf(v);
+            Matcher m = Pattern.compile("\\$\\{[A-Z0-9_]+:-(.*)}").matcher(value);
+            out.put(k, m.matches() ? Optional.of(m.group(1)) : value.startsWith("${") ? Optional.empty() : Optional.of(value));
+        });
+        return out;
     }
 
     /** The upstream nginx sends a path to: the longest matching location prefix. */

@@ -1,34 +1,37 @@
 package io.switchboard.deploy;
 
-import static io.switchboard.deploy.SystemDefinition.envName;
-import static io.switchboard.deploy.SystemDefinition.list;
-import static io.switchboard.deploy.SystemDefinition.map;
-import static io.switchboard.deploy.SystemDefinition.port;
-import static io.switchboard.deploy.SystemDefinition.string;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.cluster.SystemDefinition;
+import io.switchboard.cluster.SystemDefinition.Environment;
+import io.switchboard.cluster.SystemDefinition.ServiceDefinition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.Yaml;
 
 /**
  * Renders every Kubernetes overlay with {@code kubectl kustomize} and checks it against deploy/system.yaml: every
- * service present with its port, probes, resources, replicas, configuration and secrets as defined, routed by the
- * Ingress, images tagged, and no secret written into the repository.
+ * service present with its port, probes, resources, replicas, configuration and secrets as defined, every required
+ * setting supplied, routed by the Ingress, images tagged, and no secret written into the repository.
  */
 class KubernetesOverlaysTest {
+    private static final SystemDefinition SYSTEM = SystemDefinition.load();
 
     static Stream<String> overlays() throws IOException {
-        try (Stream<Path> dirs = Files.list(SystemDefinition.load().root().resolve("deploy/k8s/overlays"))) {
+        try (Stream<Path> dirs = Files.list(SYSTEM.root().resolve("deploy/k8s/overlays"))) {
             return dirs.map(p -> p.getFileName().toString()).sorted().toList().stream();
         }
     }
@@ -36,43 +39,38 @@ class KubernetesOverlaysTest {
     @ParameterizedTest(name = "overlay {0}")
     @MethodSource("overlays")
     void theOverlayMatchesTheSystemDefinition(String overlay) throws Exception {
-        SystemDefinition system = SystemDefinition.load();
-        List<Map<String, Object>> objects = render(system.root().resolve("deploy/k8s/overlays/" + overlay));
-        for (var entry : system.services().entrySet()) {
-            String name = entry.getKey();
-            Map<String, Object> service = entry.getValue();
+        List<Map<String, Object>> objects = render(SYSTEM.root().resolve("deploy/k8s/overlays/" + overlay));
+        for (ServiceDefinition service : SYSTEM.services().values()) {
+            String name = service.name();
             Map<String, Object> deployment = find(objects, "Deployment", "switchboard-" + name);
             Map<String, Object> spec = map(deployment, "spec");
-            assertThat(spec.get("replicas")).as(overlay + ": replicas of " + name)
-                    .isEqualTo(map(service, "replicas").get(overlay));
+            assertThat(spec.get("replicas")).as(overlay + ": replicas of " + name).isEqualTo(service.replicas(overlay));
             Map<String, Object> pod = map(map(spec, "template"), "spec");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> container = ((List<Map<String, Object>>) pod.get("containers")).getFirst();
+            Map<String, Object> container = container(pod);
             String image = string(container, "image");
-            assertThat(image).as(overlay + ": image of " + name).startsWith(string(service, "image") + ":")
+            assertThat(image).as(overlay + ": image of " + name).startsWith(service.image() + ":")
                     .doesNotEndWith(":latest").doesNotEndWith(":");
-            assertThat(containerPort(container, "http")).as(overlay + ": port of " + name).isEqualTo(port(service));
-            assertThat(probePath(container, "readinessProbe")).isEqualTo(string(service, "readiness"));
-            assertThat(probePath(container, "livenessProbe")).isEqualTo(string(service, "health"));
+            assertThat(containerPort(container, "http")).as(overlay + ": port of " + name).isEqualTo(service.port());
+            assertThat(probePath(container, "readinessProbe")).isEqualTo(service.readiness());
+            assertThat(probePath(container, "livenessProbe")).isEqualTo(service.health());
             Map<String, Object> resources = map(container, "resources");
-            Map<String, Object> wanted = map(service, "resources");
             assertThat(map(resources, "requests")).as(overlay + ": requests of " + name)
-                    .containsEntry("cpu", wanted.get("cpu")).containsEntry("memory", wanted.get("memory"));
+                    .containsEntry("cpu", service.resources().get("cpu")).containsEntry("memory", service.resources().get("memory"));
             assertThat(map(resources, "limits")).as(overlay + ": limits of " + name)
-                    .containsEntry("cpu", wanted.get("cpuLimit")).containsEntry("memory", wanted.get("memoryLimit"));
-            checkEnvironment(overlay, name, service, container);
-            boolean member = "member".equals(service.get("hazelcast"));
+                    .containsEntry("cpu", service.resources().get("cpuLimit"))
+                    .containsEntry("memory", service.resources().get("memoryLimit"));
+            checkEnvironment(overlay, service, container);
             assertThat(map(map(map(spec, "template"), "metadata"), "labels").get("switchboard.io/hazelcast"))
-                    .as(overlay + ": " + name + " is a Hazelcast " + service.get("hazelcast"))
-                    .isEqualTo(member ? "member" : null);
+                    .as(overlay + ": " + name + " is a Hazelcast " + service.hazelcast())
+                    .isEqualTo(service.member() ? "member" : null);
             Map<String, Object> svc = find(objects, "Service", "switchboard-" + name);
             @SuppressWarnings("unchecked")
             Map<String, Object> svcPort = ((List<Map<String, Object>>) map(svc, "spec").get("ports")).getFirst();
-            assertThat(svcPort.get("port")).isEqualTo(port(service));
+            assertThat(svcPort.get("port")).isEqualTo(service.port());
             find(objects, "PodDisruptionBudget", "switchboard-" + name);
-            for (String path : list(service, "paths")) {
+            for (String path : service.paths()) {
                 assertThat(ingressBackend(objects, path)).as(overlay + ": Ingress route of " + path)
-                        .isEqualTo("switchboard-" + name + ":" + port(service));
+                        .isEqualTo("switchboard-" + name + ":" + service.port());
             }
         }
         find(objects, "Service", "switchboard-hazelcast");
@@ -81,25 +79,115 @@ class KubernetesOverlaysTest {
                 assertThat(o).as(overlay + ": a Secret with values in the repository").doesNotContainKeys("data", "stringData");
             }
         }
+        assertThat(missingSettings(objects)).as(overlay + ": required settings").isEmpty();
     }
 
-    private static void checkEnvironment(String overlay, String name, Map<String, Object> service, Map<String, Object> container) {
-        List<String> allowed = list(service, "config").stream().map(SystemDefinition::envName).toList();
-        List<String> secret = list(service, "secrets").stream().map(SystemDefinition::envName).toList();
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> env = (List<Map<String, Object>>) container.get("env");
+    @Test
+    void everyKubernetesEnvironmentHasItsOverlayAndEveryOverlayAnEnvironment() throws IOException {
+        List<String> overlays = overlays().toList();
+        List<String> named = new ArrayList<>();
+        for (Environment env : SYSTEM.environments().values()) {
+            if (env.runs().contains("kubernetes")) {
+                assertThat(env.overlay()).as("environment " + env.name() + " runs on Kubernetes: its overlay")
+                        .isEqualTo("k8s/overlays/" + env.name());
+                named.add(env.name());
+            }
+            for (ServiceDefinition s : SYSTEM.services().values()) {
+                assertThat(s.replicas()).as("replicas of " + s.name() + " in environment " + env.name()).containsKey(env.name());
+            }
+        }
+        assertThat(overlays).as("overlays (deploy/k8s/overlays) and Kubernetes environments (deploy/environments)")
+                .containsExactlyInAnyOrderElementsOf(named);
+    }
+
+    /** The check of required settings catches an overlay that would crash-loop, whichever way the setting is lost. */
+    @Test
+    void aRequiredSettingThatNoOverlayProvidesFailsTheCheck(@TempDir Path dir) throws Exception {
+        // kustomize takes a base only by a relative path
+        Path prod = dir.toRealPath().relativize(SYSTEM.root().resolve("deploy/k8s/overlays/prod").toRealPath());
+        Files.writeString(dir.resolve("kustomization.yaml"), """
+                resources: [%s]
+                patches:
+                  - target: {kind: ConfigMap, name: switchboard-endpoints}
+                    patch: |-
+                      - {op: replace, path: /data/auth-jwks-url, value: ""}
+                """.formatted(prod));
+        assertThat(missingSettings(render(dir))).isNotEmpty()
+                .allMatch(p -> p.contains("auth.jwks-url (when auth.mode=jwks) must be set") && p.contains("empty"))
+                .hasSize(SYSTEM.services().size());
+
+        Files.writeString(dir.resolve("kustomization.yaml"), """
+                resources: [%s]
+                patches:
+                  - target: {kind: ConfigMap, name: switchboard-endpoints}
+                    patch: |-
+                      - {op: remove, path: /data/db-url}
+                """.formatted(prod));
+        assertThat(missingSettings(render(dir)))
+                .containsExactly("routing: SWITCHBOARD_DB_URL refers to key db-url of ConfigMap switchboard-endpoints, which has no such key",
+                        "routing: db.url must be set, but SWITCHBOARD_DB_URL is not set");
+    }
+
+    /** Every required setting each Deployment leaves unset, or refers to a ConfigMap key that is not there. */
+    private static List<String> missingSettings(List<Map<String, Object>> objects) {
+        List<String> problems = new ArrayList<>();
+        for (ServiceDefinition service : SYSTEM.services().values()) {
+            Map<String, Object> container = container(map(map(map(find(objects, "Deployment", "switchboard-" + service.name()),
+                    "spec"), "template"), "spec"));
+            Map<String, Optional<String>> env = new LinkedHashMap<>();
+            for (Map<String, Object> var : envList(container)) {
+                String name = string(var, "name");
+                if (var.containsKey("value")) {
+                    env.put(name, Optional.of(String.valueOf(var.get("value"))));
+                    continue;
+                }
+                Map<String, Object> from = map(var, "valueFrom");
+                if (from.containsKey("configMapKeyRef")) {
+                    Map<String, Object> ref = map(from, "configMapKeyRef");
+                    Map<String, Object> data = map(find(objects, "ConfigMap", string(ref, "name")), "data");
+                    if (data == null || !data.containsKey(string(ref, "key"))) {
+                        problems.add(service.name() + ": " + name + " refers to key " + ref.get("key") + " of ConfigMap "
+                                + ref.get("name") + ", which has no such key");
+                        continue;
+                    }
+                    env.put(name, Optional.of(String.valueOf(data.get(string(ref, "key")))));
+                } else {
+                    env.put(name, Optional.empty()); // from a Secret, created outside the repository
+                }
+            }
+            problems.addAll(RequiredSettings.missing(SYSTEM, service, env));
+        }
+        return problems;
+    }
+
+    private static void checkEnvironment(String overlay, ServiceDefinition service, Map<String, Object> container) {
+        List<String> allowed = service.config().stream().map(SystemDefinition::envName).toList();
+        List<String> secret = service.secrets().stream().map(SystemDefinition::envName).toList();
         List<String> names = new ArrayList<>();
-        for (Map<String, Object> var : env) {
+        for (Map<String, Object> var : envList(container)) {
             String varName = string(var, "name");
             names.add(varName);
-            assertThat(allowed).as(overlay + ": " + name + " sets " + varName + ", which system.yaml does not list").contains(varName);
+            assertThat(allowed).as(overlay + ": " + service.name() + " sets " + varName + ", which system.yaml does not list")
+                    .contains(varName);
             if (secret.contains(varName) || varName.contains("SECRET") || varName.contains("PASSWORD")) {
-                assertThat(var).as(overlay + ": " + varName + " of " + name + " must come from a Secret").doesNotContainKey("value");
+                assertThat(var).as(overlay + ": " + varName + " of " + service.name() + " must come from a Secret")
+                        .doesNotContainKey("value");
                 assertThat(map(map(var, "valueFrom"), "secretKeyRef")).isNotNull();
             }
         }
-        assertThat(names).as(overlay + ": secrets of " + name).containsAll(secret);
-        assertThat(names).contains(envName("http.port"), envName("hazelcast.mode"), envName("hazelcast.members"));
+        assertThat(names).as(overlay + ": secrets of " + service.name()).containsAll(secret);
+        assertThat(names).contains(SystemDefinition.envName("http.port"), SystemDefinition.envName("hazelcast.mode"),
+                SystemDefinition.envName("hazelcast.members"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> container(Map<String, Object> pod) {
+        return ((List<Map<String, Object>>) pod.get("containers")).getFirst();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> envList(Map<String, Object> container) {
+        return (List<Map<String, Object>>) container.getOrDefault("env", List.of());
     }
 
     @SuppressWarnings("unchecked")
@@ -135,6 +223,15 @@ class KubernetesOverlaysTest {
     private static Map<String, Object> find(List<Map<String, Object>> objects, String kind, String name) {
         return objects.stream().filter(o -> kind.equals(o.get("kind")) && name.equals(map(o, "metadata").get("name")))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " in the rendered overlay"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Map<String, Object> m, String key) {
+        return (Map<String, Object>) m.get(key);
+    }
+
+    static String string(Map<String, Object> m, String key) {
+        return String.valueOf(m.get(key));
     }
 
     @SuppressWarnings("unchecked")
