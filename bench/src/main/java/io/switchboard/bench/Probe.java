@@ -15,7 +15,7 @@ public class Probe {
         try (TestHazelcast cluster = new TestHazelcast()) {
             var member = cluster.member();
             try (ServiceHarness h = new ServiceHarness()) {
-                h.serve(v -> List.of(new TracingService(v, ServiceHarness.LIMITS, new TracingConfig(1 << 22, 8, 1000, 8, 8), member, Tokens.verifier(), h.registry())));
+                h.serve(v -> List.of(new TracingService(v, ServiceHarness.LIMITS, TracingConfig.DEFAULT.withSlots((1 << 22) / 8, 8).withQuotas(TracingConfig.Quotas.NONE), member, Tokens.verifier(), h.registry())));
                 List<WsTestClient> cs = new ArrayList<>();
                 for (int c = 0; c < 4; c++) cs.add(WsTestClient.open(h.vertx(), h.port(), TracingService.PATH, Tokens.client("p")));
                 for (int round = 0; round < 4; round++) {

@@ -51,12 +51,12 @@ final class QueryBench {
         }
         try (TestHazelcast cluster = new TestHazelcast(); EmbeddedElasticsearch es = EmbeddedElasticsearch.start(dir, "bench", 0)) {
             HazelcastInstance hz = cluster.member();
-            TraceRings.configure(hz, SHARDS, EVENTS + 8_000);
+            TraceRings.configureSlots(hz, SHARDS, EVENTS + 8_000);
             fill(hz);
             try (ServiceHarness harness = new ServiceHarness();
                  HistoryStore store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.httpUrl())), null, null))) {
                 long start = System.nanoTime();
-                harness.serve(vertx -> List.of(new QueryService(vertx, store, hz, new HistoryConfig(true, 5_000, SHARDS, 0,
+                harness.serve(vertx -> List.of(new QueryService(vertx, store, hz, new HistoryConfig(true, 5_000, 8L << 20, SHARDS, 0,
                         Duration.ofDays(7)), Tokens.verifier(), harness.registry())));
                 var indexed = harness.registry().get("switchboard.history.indexed").counter();
                 long lastPrint = System.nanoTime();

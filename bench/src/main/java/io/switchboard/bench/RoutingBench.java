@@ -33,7 +33,7 @@ final class RoutingBench {
         try (TestHazelcast cluster = new TestHazelcast();
              EmbeddedPostgresql pg = EmbeddedPostgresql.start(Files.createTempDirectory("switchboard-bench-pg").resolve("data"), 0)) {
             HazelcastInstance hz = cluster.member();
-            TraceRings.configure(hz, SHARDS, OUTCOMES + 8_000);
+            TraceRings.configureSlots(hz, SHARDS, OUTCOMES + 8_000);
             fill(hz);
             try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password())) {
                 c.createStatement().execute("create database bench");

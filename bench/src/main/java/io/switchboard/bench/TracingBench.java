@@ -37,7 +37,7 @@ final class TracingBench {
             try (ServiceHarness harness = new ServiceHarness()) {
                 harness.serve(vertx -> List.of(
                         new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT, member, Tokens.verifier(), harness.registry()),
-                        new TracingService(vertx, ServiceHarness.LIMITS, new TracingConfig(1 << 22, 8, 1_000, 8, 8), member,
+                        new TracingService(vertx, ServiceHarness.LIMITS, TracingConfig.DEFAULT.withSlots((1 << 22) / 8, 8).withQuotas(TracingConfig.Quotas.NONE), member,
                                 Tokens.verifier(), harness.registry())));
                 URI base = URI.create("ws://127.0.0.1:" + harness.port());
                 throughput(base, 8, "warm-up", 50_000);

@@ -10,13 +10,38 @@ import java.time.Duration;
  * @param pushDelay             how long changes are gathered into one {@code changes} frame
  * @param maxPendingChanges     queued changes per subscriber before it is resynchronised with a snapshot
  * @param slowSubscriberTimeout how long a subscriber may block before it is disconnected
+ * @param quotas                what one tenant may use
  */
 public record DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration maxTtl, int maxNodesPerConnection,
                               int maxSubscriptionsPerConnection, Duration pushDelay, int maxPendingChanges,
-                              Duration slowSubscriberTimeout) {
+                              Duration slowSubscriberTimeout, Quotas quotas) {
+
+    /**
+     * Per tenant; 0 means no limit. A tenant over one gets {@code limit_exceeded} naming it.
+     *
+     * @param connections   discovery connections open at once, on each replica
+     * @param nodes         nodes registered at once, in the whole registry (counted within about a second)
+     * @param subscriptions subscriptions open at once, on each replica
+     */
+    public record Quotas(int connections, int nodes, int subscriptions) {
+        public static final Quotas DEFAULT = new Quotas(2_000, 20_000, 2_000);
+    }
 
     public static final DiscoveryConfig DEFAULT = new DiscoveryConfig(Duration.ofSeconds(30), Duration.ofSeconds(5),
             Duration.ofSeconds(300), 1_000, 64, Duration.ofMillis(2), 10_000, Duration.ofSeconds(30));
+
+    /** With the default quotas. */
+    public DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration maxTtl, int maxNodesPerConnection,
+                           int maxSubscriptionsPerConnection, Duration pushDelay, int maxPendingChanges,
+                           Duration slowSubscriberTimeout) {
+        this(defaultTtl, minTtl, maxTtl, maxNodesPerConnection, maxSubscriptionsPerConnection, pushDelay, maxPendingChanges,
+                slowSubscriberTimeout, Quotas.DEFAULT);
+    }
+
+    public DiscoveryConfig withQuotas(Quotas q) {
+        return new DiscoveryConfig(defaultTtl, minTtl, maxTtl, maxNodesPerConnection, maxSubscriptionsPerConnection,
+                pushDelay, maxPendingChanges, slowSubscriberTimeout, q);
+    }
 
     public static DiscoveryConfig from(ConfigSource c) {
         Duration min = c.duration("discovery.min-ttl", Duration.ofSeconds(1), Duration.ofHours(1));
@@ -32,6 +57,8 @@ public record DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration max
                 c.integer("discovery.max-subscriptions-per-connection", 1, 10_000),
                 c.duration("discovery.push-delay", Duration.ofMillis(1), Duration.ofSeconds(1)),
                 c.integer("discovery.max-pending-changes", 10, 10_000_000),
-                c.duration("discovery.slow-subscriber-timeout", Duration.ofSeconds(1), Duration.ofHours(1)));
+                c.duration("discovery.slow-subscriber-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                new Quotas(c.integer("quota.connections", 0, 10_000_000), c.integer("quota.nodes", 0, 100_000_000),
+                        c.integer("quota.subscriptions", 0, 10_000_000)));
     }
 }

@@ -48,6 +48,11 @@ public final class DiscoveryService implements SwitchboardService {
     private final DiscoveryMetrics metrics;
     private final EventCodec codec = new EventCodec(new EventValidator(Limits.DEFAULT));
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final MeterRegistry meters;
+    private final io.switchboard.common.quota.QuotaMeter quotaMeter;
+    private final io.switchboard.common.quota.TenantCount connectionQuota;
+    private final io.switchboard.common.quota.TenantCount subscriptionQuota;
+    private final NodeQuota nodeQuota;
 
     public DiscoveryService(Vertx vertx, ProtocolLimits limits, DiscoveryConfig config, HazelcastInstance hazelcast,
                             TokenVerifier verifier, MeterRegistry meters) {
@@ -59,6 +64,11 @@ public final class DiscoveryService implements SwitchboardService {
         this.registry = new HazelcastNodeRegistry(vertx, hazelcast);
         this.hub = new SubscriptionHub(registry, new HazelcastPolicyStore(vertx, hazelcast));
         this.metrics = new DiscoveryMetrics(meters);
+        this.meters = meters;
+        this.quotaMeter = new io.switchboard.common.quota.QuotaMeter(meters, "discovery");
+        this.connectionQuota = new io.switchboard.common.quota.TenantCount("quota.connections", config.quotas().connections());
+        this.subscriptionQuota = new io.switchboard.common.quota.TenantCount("quota.subscriptions", config.quotas().subscriptions());
+        this.nodeQuota = new NodeQuota(vertx, hazelcast, config.quotas().nodes(), quotaMeter);
     }
 
     @Override
@@ -78,7 +88,8 @@ public final class DiscoveryService implements SwitchboardService {
         router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), any, limits, handlers, new Lifecycle(),
                 Map.of("maxNodesPerConnection", config.maxNodesPerConnection(),
                         "maxSubscriptionsPerConnection", config.maxSubscriptionsPerConnection(),
-                        "minTtl", (int) config.minTtl().toSeconds(), "maxTtl", (int) config.maxTtl().toSeconds())));
+                        "minTtl", (int) config.minTtl().toSeconds(), "maxTtl", (int) config.maxTtl().toSeconds()))
+                .limitConnections(connectionQuota, quotaMeter).meter(meters));
         ServicesResource services = new ServicesResource(registry);
         router.get("/api/v1/services").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(services::handle);
     }
@@ -112,7 +123,8 @@ public final class DiscoveryService implements SwitchboardService {
             metrics.connections.incrementAndGet();
             IMap<String, String> nodes = hazelcast.getMap("registry." + session.tenant());
             metrics.tenantNodes(session.tenant(), nodes, IMap::size);
-            session.attributes().put(STATE, new DiscoverySession(session, vertx, registry, hub, codec, config, metrics));
+            session.attributes().put(STATE, new DiscoverySession(session, vertx, registry, hub, codec, config, metrics,
+                    new DiscoverySession.Quotas(nodeQuota, subscriptionQuota, quotaMeter)));
         }
 
         @Override

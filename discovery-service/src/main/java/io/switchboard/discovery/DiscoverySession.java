@@ -47,6 +47,7 @@ final class DiscoverySession {
     private final EventCodec codec;
     private final DiscoveryConfig config;
     private final DiscoveryMetrics metrics;
+    private final Quotas quotas;
     private final Map<String, Hosted> hosted = new LinkedHashMap<>();
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     private final List<PendingRegistration> pendingRegistrations = new ArrayList<>();
@@ -68,8 +69,13 @@ final class DiscoverySession {
         }
     }
 
+    /** The replica's per-tenant quotas that a connection spends from. */
+    record Quotas(NodeQuota nodes, io.switchboard.common.quota.TenantCount subscriptions,
+                  io.switchboard.common.quota.QuotaMeter meter) {
+    }
+
     DiscoverySession(Session session, Vertx vertx, NodeRegistry registry, SubscriptionHub hub, EventCodec codec,
-                     DiscoveryConfig config, DiscoveryMetrics metrics) {
+                     DiscoveryConfig config, DiscoveryMetrics metrics, Quotas quotas) {
         this.session = session;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
@@ -78,6 +84,7 @@ final class DiscoverySession {
         this.codec = codec;
         this.config = config;
         this.metrics = metrics;
+        this.quotas = quotas;
         this.timer = vertx.setPeriodic(TICK_MILLIS, t -> tick());
         session.onDrain(v -> subscriptions.values().forEach(Subscription::flush));
     }
@@ -92,6 +99,7 @@ final class DiscoverySession {
         long now = System.currentTimeMillis();
         Hosted h = hosted.get(node.id());
         if (h == null) {
+            quotas.nodes().admitNew(session.tenant());
             hosted.put(node.id(), new Hosted(node, ttl, now));
         } else {
             h.node = node;
@@ -201,12 +209,20 @@ final class DiscoverySession {
         String environment = text(frame, "environment", false);
         checkName("service", service);
         checkName("environment", environment);
+        if (!quotas.subscriptions().tryAcquire(session.tenant())) {
+            quotas.meter().refused(quotas.subscriptions().quota(), session.tenant(), 1);
+            throw new io.switchboard.common.quota.QuotaExceeded(quotas.subscriptions().quota(), "tenant " + session.tenant()
+                    + " already holds " + quotas.subscriptions().limit() + " subscriptions on this replica, its quota "
+                    + "(quota.subscriptions); unsubscribe some first", "id", 0);
+        }
         Subscription sub = new Subscription(id, service, environment, session, context, registry, hub.policies(), config,
                 metrics);
         subscriptions.put(id, sub);
         String ref = ref(frame);
         hub.add(session.tenant(), sub).onFailure(e -> {
-            subscriptions.remove(id);
+            if (subscriptions.remove(id) != null) {
+                quotas.subscriptions().release(session.tenant());
+            }
             hub.remove(session.tenant(), sub);
             session.error(ErrorCode.UNAVAILABLE, "the registry could not be read: " + e.getMessage() + "; retry",
                     "id", ref);
@@ -219,6 +235,7 @@ final class DiscoverySession {
         if (sub == null) {
             throw invalid("id", "there is no subscription '" + abbreviate(id) + "' on this connection");
         }
+        quotas.subscriptions().release(session.tenant());
         hub.remove(session.tenant(), sub);
         session.send(session.frame("unsubscribed").put("id", id));
     }
@@ -226,7 +243,10 @@ final class DiscoverySession {
     /** The connection ended: a graceful close removes its nodes now, a dropped one leaves them to their TTL. */
     void closed(boolean graceful) {
         vertx.cancelTimer(timer);
-        subscriptions.values().forEach(s -> hub.remove(session.tenant(), s));
+        subscriptions.values().forEach(s -> {
+            hub.remove(session.tenant(), s);
+            quotas.subscriptions().release(session.tenant());
+        });
         subscriptions.clear();
         if (graceful && !hosted.isEmpty()) {
             registry.removeAll(session.tenant(), List.copyOf(hosted.keySet()), RemovalReason.DISCONNECTED, session.id());

@@ -44,6 +44,11 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
      * @param port the HTTP port, or 0 for any free one
      */
     public static EmbeddedElasticsearch start(Path home, String clusterName, int port) {
+        return start(home, clusterName, port, Map.of());
+    }
+
+    /** As {@link #start(Path, String, int)}, with more node settings (such as http.max_content_length, for tests). */
+    public static EmbeddedElasticsearch start(Path home, String clusterName, int port, Map<String, String> extra) {
         try {
             Files.createDirectories(home.resolve("config"));
             Files.createDirectories(home.resolve("data"));
@@ -66,6 +71,7 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
                 .put("cluster.routing.allocation.disk.threshold_enabled", false)
                 // Security, ML and the rest of x-pack are not part of the embeddable server jar.
                 .put("action.auto_create_index", true)
+                .put(Settings.builder().loadFromMap(extra).build())
                 .build();
         configureLogging(home);
         Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), null, () -> "switchboard-embedded");

@@ -1,8 +1,6 @@
 package io.switchboard.query;
 
-import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
-import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.util.BinaryData;
 import co.elastic.clients.util.ContentType;
 import com.hazelcast.core.HazelcastInstance;
@@ -11,7 +9,9 @@ import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.common.buffer.RingSlots;
 import io.switchboard.common.buffer.TraceRings;
+import io.switchboard.query.internal.BulkWriter;
 import io.switchboard.query.internal.EventDocuments;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * every few seconds, lapsing 15 s after its holder dies). After each stored batch it checkpoints the ring's last
  * indexed sequence ({@link TraceRings#CHECKPOINTS}), so that after a restart, a takeover or an Elasticsearch outage
  * indexing resumes there: nothing the ring still holds is lost, and what the ring overwrote first is counted
- * ({@code switchboard.history.lost}). Elasticsearch errors are retried with backoff; a document Elasticsearch refuses
- * (a mapping conflict) is logged and counted and does not hold up the rest. Document ids make replays harmless.
+ * ({@code switchboard.history.lost}, in slots). Bulk requests are bounded by documents and bytes; Elasticsearch
+ * errors are retried with backoff for the documents that failed; a document Elasticsearch will never take (a mapping
+ * conflict, or too large for any request) is set aside, counted per tenant and listed for the tenant's operators
+ * ({@link RefusedItems}), and does not hold up the ring. Document ids make replays harmless.
  */
 public final class HistoryIndexer {
     private static final Logger LOG = LoggerFactory.getLogger(HistoryIndexer.class);
@@ -50,7 +52,11 @@ public final class HistoryIndexer {
     private final String owner = UUID.randomUUID().toString();
     private final Counter indexed;
     private final Counter lost;
-    private final Counter refused;
+    private final MeterRegistry meters;
+    private final BulkWriter writer;
+    private final RefusedItems refusedItems;
+    /** Puts each ring's large items back together from their parts. */
+    private final RingSlots.Assembler[] assemblers;
     private final Counter retries;
     private final boolean[] running;
     /** Bumped whenever a ring's reading (re)starts or stops, so that a superseded loop notices and ends. */
@@ -60,7 +66,8 @@ public final class HistoryIndexer {
     private long renewTimer = -1;
     private volatile boolean stopped;
 
-    public HistoryIndexer(Vertx vertx, HistoryStore store, HazelcastInstance hazelcast, HistoryConfig config, MeterRegistry meters) {
+    HistoryIndexer(Vertx vertx, HistoryStore store, HazelcastInstance hazelcast, HistoryConfig config, MeterRegistry meters,
+                   RefusedItems refusedItems) {
         this.vertx = vertx;
         this.store = store;
         this.rings = new TraceRings(hazelcast, config.ringShards());
@@ -73,8 +80,13 @@ public final class HistoryIndexer {
         indexed = Counter.builder("switchboard.history.indexed").description("Items indexed into Elasticsearch").register(meters);
         lost = Counter.builder("switchboard.history.lost")
                 .description("Items the buffer overwrote before they were indexed").register(meters);
-        refused = Counter.builder("switchboard.history.refused")
-                .description("Items Elasticsearch refused to index (mapping conflicts)").register(meters);
+        this.meters = meters;
+        this.writer = new BulkWriter(vertx, store.client());
+        this.refusedItems = refusedItems;
+        this.assemblers = new RingSlots.Assembler[config.ringShards()];
+        for (int i = 0; i < assemblers.length; i++) {
+            assemblers[i] = new RingSlots.Assembler();
+        }
         retries = Counter.builder("switchboard.history.retries").description("Bulk requests retried").register(meters);
     }
 
@@ -147,6 +159,7 @@ public final class HistoryIndexer {
                 return;
             }
             LOG.info("indexing {} from sequence {}", ring(shard), ar.result());
+            assemblers[shard] = new RingSlots.Assembler();
             read(shard, gen, ar.result());
         });
     }
@@ -156,15 +169,25 @@ public final class HistoryIndexer {
     }
 
     private void read(int shard, int gen, long next) {
-        read(shard, gen, next, new ArrayList<>());
+        read(shard, gen, next, new Batch());
+    }
+
+    /** Documents gathered for one bulk request, and their bytes. */
+    private static final class Batch {
+        final List<BulkWriter.Doc> docs = new ArrayList<>();
+        long bytes;
+
+        boolean full(HistoryConfig config) {
+            return docs.size() >= config.batchSize() || bytes >= config.maxBulkBytes();
+        }
     }
 
     /**
-     * Reads the ring from {@code next}, adding documents to {@code pending}. While the ring has a backlog, reads go on
-     * (Hazelcast reads at most 1,000 items at once) until the bulk request would hold {@code indexer.batch-size}
-     * documents: fewer, larger bulk requests cost Elasticsearch less per document.
+     * Reads the ring from {@code next}, adding documents to {@code batch}. While the ring has a backlog, reads go on
+     * (Hazelcast reads at most 1,000 slots at once) until the bulk request would hold {@code indexer.batch-size}
+     * documents or {@code indexer.max-bulk-bytes}: fewer, larger bulk requests cost Elasticsearch less per document.
      */
-    private void read(int shard, int gen, long next, List<BulkOperation> pending) {
+    private void read(int shard, int gen, long next, Batch batch) {
         if (!stillMine(shard, gen)) {
             return;
         }
@@ -173,7 +196,7 @@ public final class HistoryIndexer {
         int limit;
         try {
             // A ring read may not ask for more than the ring holds (nor, in Hazelcast, for more than 1,000).
-            limit = (int) Math.min(Math.min(config.batchSize() - pending.size(), RING_READ_MAX), capacity[shard]);
+            limit = (int) Math.min(Math.min(Math.max(1, config.batchSize() - batch.docs.size()), RING_READ_MAX), capacity[shard]);
             read = Future.fromCompletionStage(ring.readManyAsync(next, 0, limit, null), vertx.getOrCreateContext());
         } catch (RuntimeException e) {
             read = Future.failedFuture(e);
@@ -182,8 +205,8 @@ public final class HistoryIndexer {
         int asked = limit;
         read.onComplete(ar -> {
             if (ar.failed()) {
-                if (!pending.isEmpty()) {
-                    index(shard, gen, pending, next, 1_000);
+                if (!batch.docs.isEmpty()) {
+                    index(shard, gen, batch.docs, next, 1_000);
                     return;
                 }
                 LOG.warn("{}: reading the ring failed, retrying in 1 s: {}", ring(shard), ar.cause().getMessage());
@@ -192,36 +215,44 @@ public final class HistoryIndexer {
             }
             ReadResultSet<String> result = ar.result();
             if (result.readCount() == 0) {
-                if (pending.isEmpty()) {
+                if (batch.docs.isEmpty()) {
                     vertx.setTimer(IDLE_POLL_MILLIS, t -> read(shard, gen, next));
                 } else {
-                    index(shard, gen, pending, next, 1_000);
+                    index(shard, gen, batch.docs, next, 1_000);
                 }
                 return;
             }
             long first = result.getNextSequenceToReadFrom() - result.readCount();
+            RingSlots.Assembler assembler = assemblers[shard];
             if (first > next) {
                 lost.increment(first - next);
-                LOG.warn("{}: {} items were overwritten before they were indexed", ring(shard), first - next);
+                assembler.reset();
+                LOG.warn("{}: {} slots were overwritten before they were indexed", ring(shard), first - next);
             }
-            for (String record : result) {
+            for (int i = 0; i < result.size(); i++) {
+                String record = assembler.offer(result.getSequence(i), result.get(i));
+                if (record == null) {
+                    continue;
+                }
                 try {
-                    pending.add(operation(record));
+                    batch.docs.add(document(record));
+                    batch.bytes += batch.docs.getLast().bytes();
                 } catch (java.io.IOException | RuntimeException e) {
-                    refused.increment();
+                    setAside(new BulkWriter.Refusal(new BulkWriter.Doc(TraceRings.tenantOf(record), "", null,
+                            record.length()), "unreadable", String.valueOf(e.getMessage())));
                 }
             }
             long after = result.getNextSequenceToReadFrom();
-            if (result.readCount() == asked && pending.size() < config.batchSize()) {
-                read(shard, gen, after, pending);
+            if (result.readCount() == asked && !batch.full(config)) {
+                read(shard, gen, after, batch);
             } else {
-                index(shard, gen, pending, after, 1_000);
+                index(shard, gen, batch.docs, after, 1_000);
             }
         });
     }
 
-    /** The bulk operation of one ring record: as bytes on the fast path, as a tree when the item needs it. */
-    private static BulkOperation operation(String record) throws java.io.IOException {
+    /** The document of one whole ring record: as bytes on the fast path, as a tree when the item needs it. */
+    private static BulkWriter.Doc document(String record) throws java.io.IOException {
         String tenant = TraceRings.tenantOf(record);
         String json = TraceRings.json(record);
         EventDocuments.RawDocument raw = EventDocuments.rawDocument(tenant, json);
@@ -229,49 +260,64 @@ public final class HistoryIndexer {
             String id = tenant + ":" + raw.id();
             String index = EventDocuments.index(raw.timestampMicros());
             BinaryData bytes = BinaryData.of(raw.json(), ContentType.APPLICATION_JSON);
-            return BulkOperation.of(o -> o.index(i -> i.index(index).id(id).document(bytes)));
+            return new BulkWriter.Doc(tenant, raw.id(), BulkOperation.of(o -> o.index(i -> i.index(index).id(id).document(bytes))),
+                    raw.json().length);
         }
         var doc = EventDocuments.document(tenant, json);
         String id = tenant + ":" + doc.path("id").asText();
         String index = EventDocuments.index(doc.path("timestamp").asLong());
-        return BulkOperation.of(o -> o.index(i -> i.index(index).id(id).document(doc)));
+        return new BulkWriter.Doc(tenant, doc.path("id").asText(), BulkOperation.of(o -> o.index(i -> i.index(index).id(id)
+                .document(doc))), json.length());
     }
 
-    /** Indexes a batch, retrying with backoff until Elasticsearch takes it, then checkpoints and reads on. */
-    private void index(int shard, int gen, List<BulkOperation> ops, long nextSeq, long backoffMillis) {
+    /**
+     * Indexes a batch, then checkpoints and reads on. Documents Elasticsearch will never take are set aside (counted
+     * per tenant, and listed by GET /api/v1/refused); documents it cannot take yet are sent again with backoff,
+     * alone, so that what was indexed is not sent twice. The checkpoint never passes the first part of an item
+     * still being put together, so a takeover reads that item whole.
+     */
+    private void index(int shard, int gen, List<BulkWriter.Doc> docs, long nextSeq, long backoffMillis) {
         if (!stillMine(shard, gen)) {
             return;
         }
-        List<BulkOperation> items = ops;
-        Future<BulkResponse> bulk = ops.isEmpty() ? Future.succeededFuture(null)
-                : Future.fromCompletionStage(store.client().bulk(b -> b.operations(ops)), vertx.getOrCreateContext());
-        bulk.compose(response -> {
-            if (response != null && response.errors()) {
-                int failed = 0;
-                for (BulkResponseItem r : response.items()) {
-                    if (r.error() != null) {
-                        int status = r.status();
-                        if (status == 429 || status >= 500) {
-                            return Future.failedFuture("Elasticsearch is overloaded (" + status + ")");
-                        }
-                        failed++;
-                        LOG.warn("Elasticsearch refused document {}: {}", r.id(), r.error().reason());
-                    }
-                }
-                refused.increment(failed);
-                indexed.increment(items.size() - failed);
-            } else {
-                indexed.increment(items.size());
+        writer.write(docs).compose(result -> {
+            indexed.increment(result.indexed());
+            result.refused().forEach(this::setAside);
+            if (!result.retry().isEmpty()) {
+                return Future.failedFuture(new Retry(result.retry(), result.retryReason()));
             }
-            return Future.fromCompletionStage(checkpoints.setAsync(ring(shard), nextSeq - 1), vertx.getOrCreateContext());
+            long pendingSince = assemblers[shard].pendingSince();
+            long checkpoint = (pendingSince >= 0 ? Math.min(pendingSince, nextSeq) : nextSeq) - 1;
+            return Future.fromCompletionStage(checkpoints.setAsync(ring(shard), checkpoint), vertx.getOrCreateContext());
         }).onComplete(ar -> {
             if (ar.succeeded()) {
                 read(shard, gen, nextSeq);
-            } else {
-                retries.increment();
-                LOG.warn("{}: indexing failed, retrying in {} ms: {}", ring(shard), backoffMillis, ar.cause().getMessage());
-                vertx.setTimer(backoffMillis, t -> index(shard, gen, ops, nextSeq, Math.min(backoffMillis * 2, 30_000)));
+                return;
             }
+            retries.increment();
+            List<BulkWriter.Doc> again = ar.cause() instanceof Retry r ? r.docs : List.of();
+            LOG.warn("{}: {} documents could not be indexed yet, retrying in {} ms: {}", ring(shard), again.size(),
+                    backoffMillis, ar.cause().getMessage());
+            vertx.setTimer(backoffMillis, t -> index(shard, gen, again, nextSeq, Math.min(backoffMillis * 2, 30_000)));
         });
+    }
+
+    /** Documents Elasticsearch could not take yet; the batch waits for them. */
+    private static final class Retry extends RuntimeException {
+        final List<BulkWriter.Doc> docs;
+
+        Retry(List<BulkWriter.Doc> docs, String reason) {
+            super(reason, null, false, false);
+            this.docs = docs;
+        }
+    }
+
+    /** A document Elasticsearch will never take: counted by tenant and reason, and kept (without its body) for operators. */
+    private void setAside(BulkWriter.Refusal r) {
+        String tenant = r.doc().tenant();
+        Counter.builder("switchboard.history.refused").description("Items set aside because Elasticsearch will not index them")
+                .tag("tenant", tenant).tag("reason", r.reason()).register(meters).increment();
+        LOG.warn("set aside {} of tenant {} ({} bytes): {}: {}", r.doc().id(), tenant, r.doc().bytes(), r.reason(), r.message());
+        refusedItems.record(tenant, r.doc().id(), r.reason(), r.message(), r.doc().bytes());
     }
 }

@@ -8,6 +8,7 @@ import io.switchboard.common.auth.Role;
 import io.switchboard.common.auth.TokenVerifier;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.observe.HealthCheck;
+import io.switchboard.common.service.HttpErrors;
 import io.switchboard.common.service.SwitchboardService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -34,6 +35,7 @@ public final class QueryService implements SwitchboardService {
     private final HistoryConfig config;
     private final HistoryIndexer indexer;
     private final HazelcastInstance hazelcast;
+    private final RefusedItems refused;
     private long prepareTimer = -1;
     private long retentionTimer = -1;
     private volatile boolean stopped;
@@ -48,8 +50,9 @@ public final class QueryService implements SwitchboardService {
         this.verifier = verifier;
         this.config = config;
         this.hazelcast = hazelcast;
+        this.refused = hazelcast == null ? null : new RefusedItems(hazelcast);
         this.indexer = hazelcast != null && config.indexerEnabled()
-                ? new HistoryIndexer(vertx, history, hazelcast, config, meters) : null;
+                ? new HistoryIndexer(vertx, history, hazelcast, config, meters, refused) : null;
     }
 
     /**
@@ -149,6 +152,13 @@ public final class QueryService implements SwitchboardService {
         router.get("/api/v1/traces").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(traceSearch::handle);
         TraceResource traces = new TraceResource(vertx, history);
         router.get("/api/v1/traces/:traceId").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(traces::handle);
+        router.get("/api/v1/refused").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(ctx -> {
+            if (refused == null) {
+                HttpErrors.send(ctx, 404, "not_found", "this replica is not connected to the trace buffer's cluster");
+            } else {
+                refused.handle(vertx, ctx);
+            }
+        });
     }
 
     @Override

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** The history indexer against a real Elasticsearch node and real Hazelcast rings. */
 @ExtendWith(RealStores.class)
 class HistoryIndexerTest {
-    static final HistoryConfig CONFIG = new HistoryConfig(true, 500, 4, 0, Duration.ofDays(7));
+    static final HistoryConfig CONFIG = new HistoryConfig(true, 500, 8L << 20, 4, 0, Duration.ofDays(7));
 
     static List<String> write(HazelcastInstance hz, String tenant, int count, long timestampMicros) {
         TraceRings rings = new TraceRings(hz, CONFIG.ringShards());
@@ -66,7 +66,7 @@ class HistoryIndexerTest {
     @Test
     void indexesEveryItemOnceAndAReplayMakesNoDuplicates(TestHazelcast cluster, TestElasticsearch es) throws Exception {
         HazelcastInstance hz = cluster.member();
-        TraceRings.configure(hz, CONFIG.ringShards(), 40_000);
+        TraceRings.configureSlots(hz, CONFIG.ringShards(), 40_000);
         String tenant = "idx" + UUID.randomUUID().toString().substring(0, 6);
         List<String> ids = write(hz, tenant, 1_200, now());
         try (ServiceHarness harness = new ServiceHarness();
@@ -106,7 +106,7 @@ class HistoryIndexerTest {
     @Test
     void afterAnElasticsearchOutageIndexingResumesWithNoLossAndNoDuplicates(TestHazelcast cluster, TestElasticsearch es) throws Exception {
         HazelcastInstance hz = cluster.member();
-        TraceRings.configure(hz, CONFIG.ringShards(), 40_000);
+        TraceRings.configureSlots(hz, CONFIG.ringShards(), 40_000);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -137,8 +137,8 @@ class HistoryIndexerTest {
     void whatTheBufferOverwroteBeforeItWasIndexedIsCounted(TestElasticsearch es) throws Exception {
         try (TestHazelcast own = new TestHazelcast()) {
             HazelcastInstance hz = own.member();
-            HistoryConfig oneRing = new HistoryConfig(true, 100, 1, 0, Duration.ofDays(7));
-            TraceRings.configure(hz, 1, 200);
+            HistoryConfig oneRing = new HistoryConfig(true, 100, 8L << 20, 1, 0, Duration.ofDays(7));
+            TraceRings.configureSlots(hz, 1, 200);
             TraceRings rings = new TraceRings(hz, 1);
             List<String> records = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
@@ -166,7 +166,7 @@ class HistoryIndexerTest {
                 String index = EventDocuments.INDEX_PREFIX + today.minusDays(age).format(java.time.format.DateTimeFormatter.ofPattern("yyyy.MM.dd"));
                 store.client().index(i -> i.index(index).id("retention-" + age).document(Map.of("tenant", "retention"))).get();
             }
-            QueryService service = new QueryService(harness.vertx(), store, null, new HistoryConfig(false, 100, 1, 0, Duration.ofDays(7)),
+            QueryService service = new QueryService(harness.vertx(), store, null, new HistoryConfig(false, 100, 8L << 20, 1, 0, Duration.ofDays(7)),
                     io.switchboard.testsupport.Tokens.verifier(), harness.registry());
             List<String> deleted = WsTestClient.await(service.applyRetention());
             assertThat(deleted).containsExactly(

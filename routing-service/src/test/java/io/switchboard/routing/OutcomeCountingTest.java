@@ -31,7 +31,7 @@ class OutcomeCountingTest {
     @Test
     void twoReplicasCountEveryOutcomeExactlyOnce(TestPostgres pg, TestHazelcast cluster) throws Exception {
         HazelcastInstance member = cluster.member();
-        TraceRings.configure(member, RoutingFixture.CONFIG.ringShards(), 200_000);
+        TraceRings.configureSlots(member, RoutingFixture.CONFIG.ringShards(), 200_000);
         String url = pg.newDatabase();
         // Failure patterns per node, so that counts per node can be checked, not just the total.
         Map<String, long[]> expected = new HashMap<>();
@@ -73,7 +73,7 @@ class OutcomeCountingTest {
     @Test
     void failingNodesAreEjectedUpToTheCapAndThePolicyIsPublished(TestPostgres pg, TestHazelcast cluster) throws Exception {
         HazelcastInstance member = cluster.member();
-        TraceRings.configure(member, RoutingFixture.CONFIG.ringShards(), 200_000);
+        TraceRings.configureSlots(member, RoutingFixture.CONFIG.ringShards(), 200_000);
         List<CallOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
             // Four nodes all failing most calls, each a little differently; a fifth service of another tenant is fine.

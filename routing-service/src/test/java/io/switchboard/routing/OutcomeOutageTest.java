@@ -32,7 +32,7 @@ class OutcomeOutageTest {
     @Test
     void countingWaitsOutAnOutageAndCountsWhatTheBufferOverwroteAsLost(TestPostgres pg, TestHazelcast cluster) throws Exception {
         HazelcastInstance member = cluster.member();
-        TraceRings.configure(member, RoutingFixture.CONFIG.ringShards(), 400); // 200 per ring
+        TraceRings.configureSlots(member, RoutingFixture.CONFIG.ringShards(), 400); // 200 per ring
         String direct = pg.newDatabase();
         int pgPort = URI.create(direct.substring("jdbc:".length())).getPort();
         int proxyPort;

@@ -53,7 +53,8 @@ class RoutingEndToEndTest {
         harness = new ServiceHarness();
         database = new RoutingDatabase(harness.vertx(), new DatabaseConfig(pg.newDatabase(), pg.user(), pg.password(), 4),
                 harness.registry());
-        TracingConfig tracing = new TracingConfig(200_000, RoutingFixture.CONFIG.ringShards(), 1_000, 8, 8);
+        TracingConfig tracing = TracingConfig.DEFAULT.withSlots(200_000 / RoutingFixture.CONFIG.ringShards(), RoutingFixture.CONFIG.ringShards())
+                .withQuotas(TracingConfig.Quotas.NONE);
         harness.serve(vertx -> List.of(
                 new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT, member, Tokens.verifier(), harness.registry()),
                 new TracingService(vertx, ServiceHarness.LIMITS, tracing, member, Tokens.verifier(), harness.registry()),

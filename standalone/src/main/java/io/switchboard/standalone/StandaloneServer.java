@@ -106,7 +106,7 @@ final class StandaloneServer {
                         hazelcast, verifier, registry),
                 new TracingService(vertx, ws, TracingConfig.from(serviceDefaults("tracing.properties")),
                         hazelcast, verifier, registry),
-                new QueryService(vertx, history, hazelcast, new HistoryConfig(true, 5_000,
+                new QueryService(vertx, history, hazelcast, new HistoryConfig(true, 5_000, 8L << 20,
                         TracingConfig.from(serviceDefaults("tracing.properties")).bufferShards(), 0,
                         HistoryConfig.from(serviceDefaults("query.properties")).retention()), verifier, registry),
                 new RoutingService(vertx, database, hazelcast, verifier,

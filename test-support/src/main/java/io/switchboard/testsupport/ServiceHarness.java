@@ -22,7 +22,7 @@ import java.util.function.Function;
  * metrics), with a real HTTP client for REST calls. Build the services from the harness's Vert.x.
  */
 public final class ServiceHarness implements AutoCloseable {
-    public static final ProtocolLimits LIMITS = new ProtocolLimits(64 * 1024, 256 * 1024, Duration.ofSeconds(10));
+    public static final ProtocolLimits LIMITS = new ProtocolLimits(64 * 1024, 256 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30));
 
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
@@ -49,7 +49,16 @@ public final class ServiceHarness implements AutoCloseable {
 
     /** Serves on a given port (0 for any), as a replica restarted at the same address. */
     public ServiceHarness serve(int port, Function<Vertx, List<SwitchboardService>> factory) {
-        HttpHostVerticle host = new HttpHostVerticle(new HttpConfig("127.0.0.1", port, 1024 * 1024), LIMITS,
+        return serve(port, LIMITS, factory);
+    }
+
+    /** Serves with other WebSocket limits (frame sizes, timeouts) than {@link #LIMITS}. */
+    public ServiceHarness serve(ProtocolLimits limits, Function<Vertx, List<SwitchboardService>> factory) {
+        return serve(0, limits, factory);
+    }
+
+    private ServiceHarness serve(int port, ProtocolLimits limits, Function<Vertx, List<SwitchboardService>> factory) {
+        HttpHostVerticle host = new HttpHostVerticle(new HttpConfig("127.0.0.1", port, 1024 * 1024), limits,
                 factory.apply(vertx), List.of(), registry);
         WsTestClient.await(vertx.deployVerticle(host));
         this.port = host.actualPort();

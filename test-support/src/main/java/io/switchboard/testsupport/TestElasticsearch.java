@@ -8,7 +8,16 @@ public final class TestElasticsearch implements AutoCloseable {
     private final EmbeddedElasticsearch node;
 
     TestElasticsearch(Path dir) {
-        this.node = EmbeddedElasticsearch.start(dir, "switchboard-test", 0);
+        this(dir, java.util.Map.of());
+    }
+
+    private TestElasticsearch(Path dir, java.util.Map<String, String> settings) {
+        this.node = EmbeddedElasticsearch.start(dir, "switchboard-test", 0, settings);
+    }
+
+    /** A node of the caller's own, with node settings the shared one must not have; close it after use. */
+    public static TestElasticsearch dedicated(java.util.Map<String, String> settings) {
+        return new TestElasticsearch(SharedResources.tempDir("elasticsearch-dedicated"), settings);
     }
 
     public String url() {

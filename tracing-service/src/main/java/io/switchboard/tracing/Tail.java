@@ -3,6 +3,7 @@ package io.switchboard.tracing;
 import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import com.hazelcast.ringbuffer.StaleSequenceException;
+import io.switchboard.common.buffer.RingSlots;
 import io.switchboard.common.buffer.TailFilter;
 import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.codec.Json;
@@ -33,6 +34,7 @@ final class Tail {
     private final long[] next;
     private final int readBatch;
     private final boolean[] reading;
+    private final RingSlots.Assembler[] assemblers;
     private boolean stopped;
 
     Tail(String id, TailFilter filter, Session session, Vertx vertx, TraceRings rings, TracingMetrics metrics, Start start) {
@@ -45,6 +47,10 @@ final class Tail {
         this.next = start.positions().clone();
         this.readBatch = (int) Math.min(READ_BATCH, start.ringCapacity());
         this.reading = new boolean[rings.shards()];
+        this.assemblers = new RingSlots.Assembler[rings.shards()];
+        for (int i = 0; i < assemblers.length; i++) {
+            assemblers[i] = new RingSlots.Assembler();
+        }
     }
 
     /** Where a tail starts in each ring, and the rings' capacity (a read may not ask for more). */
@@ -158,8 +164,16 @@ final class Tail {
         next[shard] = result.getNextSequenceToReadFrom();
         if (result.size() > 0) {
             List<String> items = new ArrayList<>(result.size());
-            for (String record : result) {
-                items.add(TraceRings.json(record));
+            for (int i = 0; i < result.size(); i++) {
+                String record = assemblers[shard].offer(result.getSequence(i), result.get(i));
+                // A large item is whole only now: filter it here (its parts passed the filter on the member).
+                if (record != null && (!RingSlots.isPart(result.get(i)) || filter.apply(record))) {
+                    items.add(TraceRings.json(record));
+                }
+            }
+            if (items.isEmpty()) {
+                read(shard);
+                return;
             }
             session.sendText("{\"type\":\"events\",\"tail\":" + Json.write(id) + ",\"cursor\":\"" + cursor()
                     + "\",\"items\":[" + String.join(",", items) + "]}");
@@ -179,6 +193,7 @@ final class Tail {
             long present = tail.succeeded() ? tail.result() + 1 : Math.max(headIfUnknown, next[shard]);
             long missed = Math.max(0, present - next[shard]);
             next[shard] = present;
+            assemblers[shard].reset();
             metrics.lagged.increment(missed);
             session.send(session.frame("lagged").put("tail", id).put("ring", shard).put("missed", missed)
                     .put("cursor", cursor()));

@@ -18,14 +18,13 @@ final class TracingMetrics {
 
     final Counter accepted;
     final Counter rejected;
-    final Counter clientDropped;
     final Counter lagged;
+    private final MeterRegistry registry;
 
     TracingMetrics(MeterRegistry registry, HazelcastInstance hazelcast, TraceRings rings) {
         accepted = Counter.builder("switchboard.tracing.items.accepted").description("Items appended to the buffer").register(registry);
         rejected = Counter.builder("switchboard.tracing.items.rejected").description("Items refused by validation").register(registry);
-        clientDropped = Counter.builder("switchboard.tracing.items.client.dropped")
-                .description("Items clients reported dropping because their buffer was full").register(registry);
+        this.registry = registry;
         lagged = Counter.builder("switchboard.tracing.tail.lagged").description("Items tail subscribers missed").register(registry);
         IMap<String, Long> checkpoints = hazelcast.getMap(CHECKPOINTS);
         for (int i = 0; i < rings.shards(); i++) {
@@ -38,6 +37,15 @@ final class TracingMetrics {
                 return checkpoint == null ? 0 : Math.max(0, r.headSequence() - (checkpoint + 1));
             }).tag("ring", name).description("Items overwritten before the indexer read them, by its last checkpoint")
                     .register(registry);
+        }
+    }
+
+    /** Items a tenant's client reported dropping (its buffer was full while it could not send). */
+    void clientDropped(String tenant, long n) {
+        if (n > 0) {
+            Counter.builder("switchboard.tracing.items.client.dropped").tag("tenant", tenant)
+                    .description("Items clients reported dropping because their buffer was full").register(registry)
+                    .increment(n);
         }
     }
 }

@@ -33,6 +33,7 @@ import java.util.function.BiConsumer;
  * section 8) into the trace buffer (Hazelcast ring buffers), and filtered live tails of it.
  */
 public final class TracingService implements SwitchboardService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TracingService.class);
     public static final String PATH = "/v1/tracing";
     private static final String STATE = "tracing";
 
@@ -43,8 +44,10 @@ public final class TracingService implements SwitchboardService {
     private final TokenVerifier verifier;
     private final TraceRings rings;
     private final TracingMetrics metrics;
-    private final EventCodec codec = new EventCodec(new EventValidator(Limits.DEFAULT));
+    private final EventCodec codec;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final TracingQuotas quotas;
+    private final MeterRegistry meters;
 
     public TracingService(Vertx vertx, ProtocolLimits limits, TracingConfig config, HazelcastInstance hazelcast,
                           TokenVerifier verifier, MeterRegistry meters) {
@@ -53,9 +56,14 @@ public final class TracingService implements SwitchboardService {
         this.config = config;
         this.hazelcast = hazelcast;
         this.verifier = verifier;
-        TraceRings.configure(hazelcast, config.bufferShards(), config.bufferCapacity());
+        long slots = TraceRings.configureBytes(hazelcast, config.bufferShards(), config.bufferBytes());
+        LOG.info("trace buffer: {} rings of {} slots of at most {} bytes ({} MiB at most, primary copies)",
+                config.bufferShards(), slots, io.switchboard.common.buffer.RingSlots.SLOT_BYTES, config.bufferBytes() >> 20);
         this.rings = new TraceRings(hazelcast, config.bufferShards());
         this.metrics = new TracingMetrics(meters, hazelcast, rings);
+        this.codec = new EventCodec(new EventValidator(Limits.DEFAULT.withMaxAge(config.maxEventAge())));
+        this.quotas = new TracingQuotas(config, limits, meters);
+        this.meters = meters;
     }
 
     @Override
@@ -76,7 +84,9 @@ public final class TracingService implements SwitchboardService {
                 "tail", on(TracingSession::tail),
                 "untail", on(TracingSession::untail));
         router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), any, limits, handlers, new Lifecycle(),
-                Map.of("maxInFlight", config.maxInFlight(), "maxItemsPerBatch", config.maxItemsPerBatch())));
+                Map.of("maxInFlight", config.maxInFlight(), "maxItemsPerBatch", config.maxItemsPerBatch(),
+                        "maxItemBytes", io.switchboard.common.buffer.RingSlots.MAX_ITEM_BYTES))
+                .limitConnections(quotas.connections, quotas.meter).meter(meters));
     }
 
     private static MessageHandler on(BiConsumer<TracingSession, JsonNode> action) {
@@ -103,7 +113,7 @@ public final class TracingService implements SwitchboardService {
         @Override
         public void opened(Session session) {
             sessions.add(session);
-            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics));
+            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics, quotas));
         }
 
         @Override

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hazelcast.ringbuffer.OverflowPolicy;
 import com.hazelcast.ringbuffer.Ringbuffer;
+import io.switchboard.common.buffer.RingSlots;
 import io.switchboard.common.buffer.TailFilter;
 import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.codec.EventCodec;
@@ -43,12 +44,14 @@ final class TracingSession {
     private final EventCodec codec;
     private final TracingConfig config;
     private final TracingMetrics metrics;
+    private final TracingQuotas quotas;
     private final Map<String, Tail> tails = new HashMap<>();
     private Future<?> appended = Future.succeededFuture();
     private int inFlight;
     private boolean paused;
 
-    TracingSession(Session session, Vertx vertx, TraceRings rings, EventCodec codec, TracingConfig config, TracingMetrics metrics) {
+    TracingSession(Session session, Vertx vertx, TraceRings rings, EventCodec codec, TracingConfig config,
+                   TracingMetrics metrics, TracingQuotas quotas) {
         this.session = session;
         this.vertx = vertx;
         this.rings = rings;
@@ -56,6 +59,7 @@ final class TracingSession {
         this.codec = codec;
         this.config = config;
         this.metrics = metrics;
+        this.quotas = quotas;
         session.onDrain(v -> tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::drained));
     }
 
@@ -68,6 +72,7 @@ final class TracingSession {
         long dropped = 0;
         boolean sawItems = false;
         List<String> records = new ArrayList<>();
+        int[] accepted = new int[1];
         ArrayNode rejected = Json.MAPPER.createArrayNode();
         try (JsonParser p = Json.MAPPER.createParser(text)) {
             p.nextToken();
@@ -82,7 +87,7 @@ final class TracingSession {
                             throw invalid("items", "must be an array of items");
                         }
                         sawItems = true;
-                        readItems(p, records, rejected);
+                        readItems(p, records, accepted, rejected);
                     }
                     default -> p.skipChildren();
                 }
@@ -100,13 +105,20 @@ final class TracingSession {
             throw invalid("items", "must be an array of items");
         }
         long batch = seq;
+        String ref = "seq:" + batch;
+        try {
+            quotas.admitBatch(session.tenant(), accepted[0], text.length());
+        } catch (io.switchboard.common.quota.QuotaExceeded e) {
+            session.error(e.code(), e.getMessage(), e.field(), ref, e.details());
+            return;
+        }
         ObjectNode ack = session.frame("ack");
         ack.put("seq", batch);
         metrics.rejected.increment(rejected.size());
-        metrics.clientDropped.increment(dropped);
-        ack.put("accepted", records.size());
+        metrics.clientDropped(session.tenant(), dropped);
+        int stored = accepted[0];
+        ack.put("accepted", stored);
         ack.set("rejected", rejected);
-        String ref = "seq:" + batch;
         inFlight++;
         if (inFlight >= config.maxInFlight() && !paused) {
             paused = true;
@@ -121,7 +133,7 @@ final class TracingSession {
                         session.resume();
                     }
                     if (ar.succeeded()) {
-                        metrics.accepted.increment(records.size());
+                        metrics.accepted.increment(stored);
                         session.send(ack);
                     } else {
                         session.error(ErrorCode.UNAVAILABLE, "batch " + batch + " was not stored (" + ar.cause().getMessage()
@@ -135,7 +147,7 @@ final class TracingSession {
      * (back to the array's level) and the item is rejected alone, its id read again from its own text; an item that
      * binds but breaks a rule is rejected by its id.
      */
-    private void readItems(JsonParser p, List<String> records, ArrayNode rejected) throws java.io.IOException {
+    private void readItems(JsonParser p, List<String> records, int[] accepted, ArrayNode rejected) throws java.io.IOException {
         JsonStreamContext array = p.getParsingContext();
         int index = 0;
         JsonToken token;
@@ -147,8 +159,11 @@ final class TracingSession {
             int start = (int) p.currentTokenLocation().getCharOffset();
             String prefix = "items[" + index + "]";
             TraceItem item = null;
+            boolean unknownFields = false;
             try {
+                Json.clearUnknownFields();
                 item = codec.bind(p, session.tenant(), prefix);
+                unknownFields = Json.sawUnknownFields();
             } catch (ValidationException e) {
                 // Binding stopped inside the item: move past it, back to the array's level.
                 if (token == JsonToken.START_OBJECT) {
@@ -167,7 +182,16 @@ final class TracingSession {
                 try {
                     codec.validate(item, prefix);
                     int end = (int) p.currentLocation().getCharOffset();
-                    records.add(record(frameText(p), start, end, item));
+                    String record = record(frameText(p), start, end, item, unknownFields);
+                    int bytes = record.length() * 3 <= RingSlots.MAX_ITEM_BYTES ? 0 : RingSlots.utf8Length(record);
+                    if (bytes > RingSlots.MAX_ITEM_BYTES) {
+                        rejected.addObject().put("id", item.id()).put("index", index).put("reason", prefix + ": is "
+                                + bytes + " bytes as stored; the limit is " + RingSlots.MAX_ITEM_BYTES
+                                + " (limits.maxItemBytes): shorten its message or attributes");
+                    } else {
+                        RingSlots.split(record, records);
+                        accepted[0]++;
+                    }
                 } catch (ValidationException e) {
                     rejected.addObject().put("id", item.id() == null ? "" : item.id()).put("index", index)
                             .put("reason", e.getMessage());
@@ -179,11 +203,12 @@ final class TracingSession {
 
     /**
      * The ring record of a valid item: its tenant and the item's own text as the client sent it, which saves writing
-     * it again (a fifth of ingest). Readers take the tenant from the record, never from the JSON; an item whose text
-     * names a tenant anyway (or that cannot be cut out of the frame) is written afresh, without it.
+     * it again (a fifth of ingest). Readers take the tenant from the record, never from the JSON. An item whose text
+     * has fields the protocol does not define (which could pad it to the frame's size), names a tenant anyway, or
+     * cannot be cut out of the frame is written afresh from what was bound: its documented fields only.
      */
-    private String record(String frame, int start, int end, TraceItem item) {
-        if (frame != null && start >= 0 && end > start && end <= frame.length()) {
+    private String record(String frame, int start, int end, TraceItem item, boolean unknownFields) {
+        if (!unknownFields && frame != null && start >= 0 && end > start && end <= frame.length()) {
             String raw = frame.substring(start, end);
             if (raw.charAt(0) == '{' && raw.charAt(raw.length() - 1) == '}' && !raw.contains("\"tenant\"")) {
                 return session.tenant() + "\n" + raw;
@@ -223,6 +248,10 @@ final class TracingSession {
     }
 
     void tail(JsonNode frame) {
+        if (session.principal().role() != io.switchboard.common.auth.Role.OPERATOR) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "tails read every service of the tenant, so they need an "
+                    + "operator token; this connection's token has role client", "type");
+        }
         String id = text(frame, "id", true);
         if (!id.matches("[A-Za-z0-9._:-]{1,64}")) {
             throw invalid("id", "must be 1 to 64 of letters, digits and . _ : -");
@@ -242,14 +271,21 @@ final class TracingSession {
         } catch (IllegalArgumentException e) {
             throw invalid("from", e.getMessage());
         }
+        if (!quotas.tails.tryAcquire(session.tenant())) {
+            quotas.meter.refused(quotas.tails.quota(), session.tenant(), 1);
+            throw new io.switchboard.common.quota.QuotaExceeded(quotas.tails.quota(), "tenant " + session.tenant()
+                    + " already holds " + quotas.tails.limit() + " tails on this replica, its quota (quota.tails); "
+                    + "untail one first", "id", 0);
+        }
         Future<Tail.Start> start = Tail.start(vertx, rings, from == null ? "now" : from, explicit);
         tails.put(id, null); // starting: its position is being read
         start.onComplete(ar -> {
             if (!tails.containsKey(id)) {
-                return; // untailed or closed meanwhile
+                return; // untailed or closed meanwhile (which gave the quota back)
             }
             if (ar.failed()) {
                 tails.remove(id);
+                quotas.tails.release(session.tenant());
                 session.error(ErrorCode.UNAVAILABLE, "the buffer could not be read: " + ar.cause().getMessage(), "id", null);
                 return;
             }
@@ -266,6 +302,7 @@ final class TracingSession {
             throw invalid("id", "there is no tail '" + id + "' on this connection");
         }
         Tail tail = tails.remove(id);
+        quotas.tails.release(session.tenant());
         if (tail != null) {
             tail.stop();
         }
@@ -274,6 +311,7 @@ final class TracingSession {
 
     void closed() {
         tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::stop);
+        tails.keySet().forEach(id -> quotas.tails.release(session.tenant()));
         tails.clear();
     }
 

@@ -23,7 +23,7 @@ class TracingClusterTest {
     void aTailOnOneReplicaSeesItemsIngestedThroughAnother(TestHazelcast cluster) {
         try (TracingReplica a = new TracingReplica(cluster, TracingConfig.DEFAULT);
              TracingReplica b = new TracingReplica(cluster, TracingConfig.DEFAULT);
-             WsTestClient tail = a.client("acme")) {
+             WsTestClient tail = a.operator("acme")) {
             tail.send("{\"type\":\"tail\",\"id\":\"all\"}");
             tail.next("tailing");
             Set<String> sent = new HashSet<>();
@@ -50,7 +50,7 @@ class TracingClusterTest {
 
     @Test
     void aSenderFasterThanTheBufferIsHeldBackAndLosesNothing(TestHazelcast cluster) {
-        try (TracingReplica a = new TracingReplica(cluster, new TracingConfig(1 << 20, 8, 1_000, 2, 4));
+        try (TracingReplica a = new TracingReplica(cluster, TracingConfig.DEFAULT.withSlots(1 << 17, 8).withLimits(1_000, 2, 4).withQuotas(TracingConfig.Quotas.NONE));
              WsTestClient sender = a.client("fast")) {
             int batches = 200;
             for (int b = 0; b < batches; b++) {

@@ -14,14 +14,22 @@ final class TracingReplica implements AutoCloseable {
     final TracingService service;
 
     TracingReplica(TestHazelcast cluster, TracingConfig config) {
+        this(cluster, config, ServiceHarness.LIMITS);
+    }
+
+    TracingReplica(TestHazelcast cluster, TracingConfig config, io.switchboard.common.protocol.ProtocolLimits limits) {
         member = cluster.member();
         harness = new ServiceHarness();
-        service = new TracingService(harness.vertx(), ServiceHarness.LIMITS, config, member, Tokens.verifier(), harness.registry());
-        harness.serve(vertx -> List.of(service));
+        service = new TracingService(harness.vertx(), limits, config, member, Tokens.verifier(), harness.registry());
+        harness.serve(limits, vertx -> List.of(service));
     }
 
     WsTestClient client(String tenant) {
         return WsTestClient.open(harness.vertx(), harness.port(), TracingService.PATH, Tokens.client(tenant));
+    }
+
+    WsTestClient operator(String tenant) {
+        return WsTestClient.open(harness.vertx(), harness.port(), TracingService.PATH, Tokens.operator(tenant));
     }
 
     @Override

@@ -33,7 +33,7 @@ class TracingTest {
 
     @BeforeAll
     static void start(TestHazelcast cluster) {
-        replica = new TracingReplica(cluster, new TracingConfig(4_000, 4, 100, 8, 4));
+        replica = new TracingReplica(cluster, TracingConfig.DEFAULT.withSlots(1_000, 4).withLimits(100, 8, 4).withQuotas(TracingConfig.Quotas.NONE));
     }
 
     @AfterAll
@@ -117,10 +117,13 @@ class TracingTest {
                     r -> assertThat(r).contains("items[1]").contains("unknown kind"),
                     r -> assertThat(r).contains("items[2]").contains("object"),
                     r -> assertThat(r).contains("items[3].spanId"));
-            expectError(c, "{\"type\":\"tail\",\"id\":\"t\",\"filter\":{\"level\":\"loud\"}}", "invalid_field", "filter.level");
-            expectError(c, "{\"type\":\"tail\",\"id\":\"t\",\"filter\":{\"traceId\":\"xyz\"}}", "invalid_field", "filter.traceId");
-            expectError(c, "{\"type\":\"tail\",\"id\":\"t\",\"from\":\"yesterday\"}", "invalid_field", "from");
-            expectError(c, "{\"type\":\"untail\",\"id\":\"nope\"}", "invalid_field", "id");
+            expectError(c, "{\"type\":\"tail\",\"id\":\"t\"}", "forbidden", "type");
+            try (WsTestClient op = replica.operator(t)) {
+                expectError(op, "{\"type\":\"tail\",\"id\":\"t\",\"filter\":{\"level\":\"loud\"}}", "invalid_field", "filter.level");
+                expectError(op, "{\"type\":\"tail\",\"id\":\"t\",\"filter\":{\"traceId\":\"xyz\"}}", "invalid_field", "filter.traceId");
+                expectError(op, "{\"type\":\"tail\",\"id\":\"t\",\"from\":\"yesterday\"}", "invalid_field", "from");
+                expectError(op, "{\"type\":\"untail\",\"id\":\"nope\"}", "invalid_field", "id");
+            }
             c.send(events(4, 0, List.of(log(id(), "orders", "info", "still here"))));
             assertThat(c.next("ack").get("accepted").asInt()).isEqualTo(1);
         }
@@ -130,7 +133,7 @@ class TracingTest {
     void aTailStreamsOnlyItsTenantsMatchingItems() {
         String t = tenant();
         String other = tenant();
-        try (WsTestClient tail = replica.client(t); WsTestClient sender = replica.client(t); WsTestClient stranger = replica.client(other)) {
+        try (WsTestClient tail = replica.operator(t); WsTestClient sender = replica.client(t); WsTestClient stranger = replica.operator(other)) {
             tail.send("{\"type\":\"tail\",\"id\":\"warn-orders\",\"filter\":{\"service\":\"orders\",\"level\":\"warn\",\"environment\":\"prod\",\"text\":\"TIMEOUT\"}}");
             assertThat(tail.next("tailing").get("id").asText()).isEqualTo("warn-orders");
             String match = id();
@@ -154,7 +157,7 @@ class TracingTest {
     void aTenantNamedInsideAnItemIsIgnored() {
         String t = tenant();
         String victim = tenant();
-        try (WsTestClient victimTail = replica.client(victim); WsTestClient sender = replica.client(t)) {
+        try (WsTestClient victimTail = replica.operator(victim); WsTestClient sender = replica.client(t)) {
             victimTail.send("{\"type\":\"tail\",\"id\":\"all\"}");
             victimTail.next("tailing");
             String id = id();
@@ -177,7 +180,7 @@ class TracingTest {
     @Test
     void aTailByTraceIdSeesTheWholeTrace() {
         String t = tenant();
-        try (WsTestClient tail = replica.client(t); WsTestClient sender = replica.client(t)) {
+        try (WsTestClient tail = replica.operator(t); WsTestClient sender = replica.client(t)) {
             tail.send("{\"type\":\"tail\",\"id\":\"trace\",\"filter\":{\"traceId\":\"" + TRACE + "\"}}");
             tail.next("tailing");
             sender.send(events(1, 0, List.of(span(id(), "orders", "POST", TRACE, "00f067aa0ba902b7"),
@@ -196,9 +199,9 @@ class TracingTest {
     @Test
     void aTailFromAPositionTheRingHasOverwrittenIsToldHowMuchItMissedAndGoesOnFromThePresent() {
         // A cluster of its own: the ring configuration is cluster-wide, and this test wants one small ring.
-        try (TestHazelcast own = new TestHazelcast(); TracingReplica small = new TracingReplica(own, new TracingConfig(300, 1, 100, 8, 4))) {
+        try (TestHazelcast own = new TestHazelcast(); TracingReplica small = new TracingReplica(own, TracingConfig.DEFAULT.withSlots(300, 1).withLimits(100, 8, 4).withQuotas(TracingConfig.Quotas.NONE))) {
             String t = tenant();
-            try (WsTestClient sender = small.client(t); WsTestClient tail = small.client(t)) {
+            try (WsTestClient sender = small.client(t); WsTestClient tail = small.operator(t)) {
                 long capacity = small.service.rings().ring(0).capacity();
                 int total = (int) capacity + 150;
                 for (int b = 0; b * 100 < total; b++) {

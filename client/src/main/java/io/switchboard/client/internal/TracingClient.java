@@ -209,12 +209,14 @@ public final class TracingClient implements Tracing, ManagedConnection.Handler {
                 }
             }
             case "error" -> {
-                // A batch the server could not store stays unacknowledged and goes again after a short pause.
+                // A batch the server could not store (unavailable, or the tenant over a quota) stays unacknowledged
+                // and goes again after the pause the server asks for (retryAfterMs), or a second.
                 String ref = frame.path("ref").asText("");
                 if (ref.startsWith("seq:")) {
                     String text = unacked.get(Long.parseLong(ref.substring(4)));
                     if (text != null) {
-                        executor.schedule(() -> connection.send(text), 1, TimeUnit.SECONDS);
+                        long pause = Math.max(1, Math.min(frame.path("retryAfterMs").asLong(1_000), 60_000));
+                        executor.schedule(() -> connection.send(text), pause, TimeUnit.MILLISECONDS);
                     }
                 }
             }

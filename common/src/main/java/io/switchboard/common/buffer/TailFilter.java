@@ -10,7 +10,9 @@ import java.util.Locale;
 /**
  * What a tail wants, evaluated where the ring lives: always the tail's tenant, then optionally service,
  * environment, trace id, a minimum level (which keeps logs at or above it and leaves spans and outcomes alone),
- * and a case-insensitive text that must occur in a log's message or a span's operation.
+ * and a case-insensitive text that must occur in a log's message or a span's operation. A part of a large item
+ * ({@link RingSlots}) cannot be judged alone: parts of the tenant's items pass, and the tail applies the filter again
+ * to the whole item once it has put it together.
  */
 public record TailFilter(String tenant, String service, Level minLevel, String environment, String traceId, String text)
         implements IFunction<String, Boolean> {
@@ -21,6 +23,9 @@ public record TailFilter(String tenant, String service, Level minLevel, String e
     public Boolean apply(String record) {
         if (!TraceRings.belongsTo(record, tenant)) {
             return false;
+        }
+        if (RingSlots.isPart(record)) {
+            return true;
         }
         if (service == null && minLevel == null && environment == null && traceId == null && text == null) {
             return true;

@@ -16,8 +16,10 @@ import java.util.List;
  *
  * <p>A record is the tenant, a newline, and the item's JSON, so that a reader can filter by tenant without parsing.
  * The tenant of a record is the one before the newline, whatever the JSON says: the tracing service stores the item
- * text as the client sent it (without a tenant). Sequences are per ring; a position in the whole buffer is one
- * sequence per ring.
+ * text as the client sent it (without a tenant), keeping only its documented fields. A ring slot holds at most
+ * {@link RingSlots#SLOT_BYTES}; a larger record is stored in parts ({@link RingSlots}), so the buffer's memory is
+ * bounded by its slots, which {@link #configureBytes} derives from a byte budget. Sequences are per ring (of slots);
+ * a position in the whole buffer is one sequence per ring.
  */
 public final class TraceRings {
     public static final String PREFIX = "trace-ring-";
@@ -46,13 +48,27 @@ public final class TraceRings {
     }
 
     /**
-     * Declares the rings' capacity cluster-wide; call before first use (the tracing service does on start).
+     * Declares the rings cluster-wide from a byte budget: as many slots as {@code bufferBytes} holds with every slot
+     * full (so the buffer never holds more), split evenly over the rings. Call before first use (the tracing service
+     * does on start).
      *
-     * @param totalCapacity items across all rings, split evenly
+     * @return the slots of each ring
      */
-    public static void configure(HazelcastInstance hazelcast, int shards, int totalCapacity) {
+    public static long configureBytes(HazelcastInstance hazelcast, int shards, long bufferBytes) {
+        long slots = RingSlots.slotsFor(bufferBytes);
+        configureSlots(hazelcast, shards, slots);
+        return Math.max(1, slots / shards);
+    }
+
+    /**
+     * Declares the rings' capacity cluster-wide in slots; call before first use. Tests and benchmarks that want exact
+     * capacities use this; services use {@link #configureBytes}.
+     *
+     * @param totalSlots slots across all rings, split evenly
+     */
+    public static void configureSlots(HazelcastInstance hazelcast, int shards, long totalSlots) {
         RingbufferConfig wanted = new RingbufferConfig(PREFIX + "*")
-                .setCapacity(Math.max(1, totalCapacity / shards))
+                .setCapacity((int) Math.min(Integer.MAX_VALUE, Math.max(1, totalSlots / shards)))
                 .setBackupCount(1)
                 .setTimeToLiveSeconds(0)
                 .setInMemoryFormat(InMemoryFormat.BINARY);
@@ -61,8 +77,8 @@ public final class TraceRings {
         } catch (com.hazelcast.config.InvalidConfigurationException e) {
             // Another replica configured the cluster first, differently; the cluster's configuration stands.
             org.slf4j.LoggerFactory.getLogger(TraceRings.class).warn("the cluster's trace buffer is configured "
-                    + "differently from this replica's (capacity {} per ring wanted); the cluster's stands. Give every "
-                    + "replica the same tracing.buffer-capacity and tracing.buffer-shards.", wanted.getCapacity());
+                    + "differently from this replica's ({} slots per ring wanted); the cluster's stands. Give every "
+                    + "replica the same tracing.buffer-bytes and tracing.buffer-shards.", wanted.getCapacity());
         }
         hazelcast.getMap(CONFIGURED).set("shards", shards);
     }
@@ -93,9 +109,17 @@ public final class TraceRings {
         return Math.floorMod(key.hashCode(), shards);
     }
 
+    /** The slots a record takes: itself, or its parts when it is larger than a slot. */
+    public static List<String> slots(String record) {
+        List<String> out = new ArrayList<>(1);
+        RingSlots.split(record, out);
+        return out;
+    }
+
+    /** The record of an item: its tenant, then its documented fields as JSON (without the tenant). */
     public static String encode(TraceItem item) {
         try {
-            return item.tenant() + "\n" + ITEM_WRITER.writeValueAsString(item);
+            return item.tenant() + "\n" + ITEM_WRITER.writeValueAsString(item.withTenant(null));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot encode a trace item: " + e.getMessage(), e);
         }

@@ -33,7 +33,24 @@ public final class Json {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             // Generated accessors instead of reflection: every trace item passes through here several times.
             .addModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule())
+            .addHandler(new UnknownFieldRecorder())
             .build();
+
+    /** Set by {@link UnknownFieldRecorder} on this thread when a bind skipped a field the type does not have. */
+    private static final ThreadLocal<boolean[]> UNKNOWN_SEEN = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /** Skips an unknown field as Jackson would, and notes that there was one. */
+    private static final class UnknownFieldRecorder extends com.fasterxml.jackson.databind.deser.DeserializationProblemHandler {
+        @Override
+        public boolean handleUnknownProperty(com.fasterxml.jackson.databind.DeserializationContext ctxt,
+                                             com.fasterxml.jackson.core.JsonParser p,
+                                             com.fasterxml.jackson.databind.JsonDeserializer<?> deserializer,
+                                             Object beanOrClass, String propertyName) throws java.io.IOException {
+            UNKNOWN_SEEN.get()[0] = true;
+            p.skipChildren();
+            return true;
+        }
+    }
 
     static {
         MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
@@ -71,6 +88,19 @@ public final class Json {
     /** As {@link #bind(JsonNode, Class, String)}, reading the value at the parser's current token. */
     public static <T> T bind(com.fasterxml.jackson.core.JsonParser parser, Class<T> type, String prefix) {
         return bind(() -> MAPPER.readValue(parser, type), prefix);
+    }
+
+    /**
+     * Whether the last bind on this thread skipped a field the type does not have (unknown fields are ignored, so
+     * that newer clients work with older servers; whoever stores what was sent keeps only the known ones). Reset by
+     * {@link #clearUnknownFields()}.
+     */
+    public static boolean sawUnknownFields() {
+        return UNKNOWN_SEEN.get()[0];
+    }
+
+    public static void clearUnknownFields() {
+        UNKNOWN_SEEN.get()[0] = false;
     }
 
     /**

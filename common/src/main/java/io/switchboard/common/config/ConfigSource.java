@@ -157,6 +157,38 @@ public final class ConfigSource {
         return d;
     }
 
+    /**
+     * A size in bytes, written as a whole number with an optional k, m or g (powers of 1,024: 64m, 2g), within
+     * [min, max]; {@code auto}, where the key allows it, gives {@code whenAuto}.
+     */
+    public long bytes(String key, long min, long max, java.util.function.LongSupplier whenAuto) {
+        String v = require(key);
+        if (whenAuto != null && "auto".equalsIgnoreCase(v)) {
+            return Math.max(min, Math.min(max, whenAuto.getAsLong()));
+        }
+        Long n = parseBytes(v);
+        if (n == null || n < min || n > max) {
+            throw bad(key, v, "a size from " + min + " to " + max + " bytes, such as 512k, 64m or 2g"
+                    + (whenAuto == null ? "" : ", or auto"));
+        }
+        return n;
+    }
+
+    /** Parses 1048576, 512k, 64m, 2g; null if the text is not such a size. */
+    public static Long parseBytes(String text) {
+        var m = java.util.regex.Pattern.compile("(\\d{1,12})([kmgKMG]?)").matcher(text);
+        if (!m.matches()) {
+            return null;
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+            case "k" -> n << 10;
+            case "m" -> n << 20;
+            case "g" -> n << 30;
+            default -> n;
+        };
+    }
+
     public <E extends Enum<E>> E choice(String key, Class<E> type) {
         String v = require(key);
         for (E e : type.getEnumConstants()) {

@@ -281,11 +281,16 @@ public final class EventValidator {
         }
 
         void timestamp(String field, long micros) {
-            Instant latest = clock.instant().plus(limits.maxFutureSkew());
-            long latestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, latest);
+            Instant now = clock.instant();
+            long latestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, now.plus(limits.maxFutureSkew()));
+            long oldestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, now.minus(limits.maxAge()));
             if (micros < EARLIEST_MICROS) {
                 add(field, "must be microseconds since the Unix epoch, after 2000-01-01 (got " + micros
                         + "; seconds or milliseconds by mistake?)");
+            } else if (micros < oldestMicros) {
+                add(field, "is " + ChronoUnit.HOURS.between(Instant.EPOCH.plus(micros, ChronoUnit.MICROS), now)
+                        + " h in the past; history keeps " + limits.maxAge().toDays() + " days of events, so the "
+                        + "oldest accepted is " + now.minus(limits.maxAge()).truncatedTo(ChronoUnit.SECONDS));
             } else if (micros > latestMicros) {
                 add(field, "is more than " + limits.maxFutureSkew().toSeconds()
                         + " s ahead of the server's clock");

@@ -16,11 +16,19 @@ import java.time.Duration;
  * @param maxValueLength         an attribute or property value
  * @param maxFutureSkew          how far past the server's clock a timestamp may be
  * @param maxDuration            the longest span or call
+ * @param maxAge                 how far before the server's clock a trace item's timestamp may be: history keeps
+ *                               no older events (its retention), and an older day would only create an index
  */
 public record Limits(int maxIdLength, int maxNameLength, int maxVersionLength, int maxAddressLength,
                      int maxMessageLength, int maxEntries, int maxKeyLength, int maxValueLength,
-                     Duration maxFutureSkew, Duration maxDuration) {
+                     Duration maxFutureSkew, Duration maxDuration, Duration maxAge) {
 
     public static final Limits DEFAULT = new Limits(128, 100, 64, 512, 32_768, 64, 128, 1_024,
-            Duration.ofMinutes(5), Duration.ofDays(7));
+            Duration.ofMinutes(5), Duration.ofDays(7), Duration.ofDays(7));
+
+    /** These limits with another oldest timestamp accepted. */
+    public Limits withMaxAge(Duration age) {
+        return new Limits(maxIdLength, maxNameLength, maxVersionLength, maxAddressLength, maxMessageLength, maxEntries,
+                maxKeyLength, maxValueLength, maxFutureSkew, maxDuration, age);
+    }
 }

@@ -35,6 +35,10 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
     private final Map<String, MessageHandler> handlers;
     private final SessionListener listener;
     private final Map<String, Integer> advertised;
+    private io.micrometer.core.instrument.Counter slowClients = io.micrometer.core.instrument.Counter
+            .builder("switchboard.ws.slow.clients").register(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    private io.switchboard.common.quota.TenantCount connectionQuota;
+    private io.switchboard.common.quota.QuotaMeter quotaMeter;
 
     /**
      * @param name     the service name, reported in the {@code open} answer
@@ -63,6 +67,25 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         this.advertised = Map.copyOf(advertised);
     }
 
+    /** Counts this endpoint's sessions closed for not reading what was sent ({@code switchboard_ws_slow_clients_total}). */
+    public ProtocolEndpoint meter(io.micrometer.core.instrument.MeterRegistry registry) {
+        slowClients = io.micrometer.core.instrument.Counter.builder("switchboard.ws.slow.clients").tag("service", name)
+                .description("WebSocket sessions closed (4008) because the client left what was sent unread")
+                .register(registry);
+        return this;
+    }
+
+    /**
+     * Caps the connections each tenant holds open on this endpoint: an upgrade over the quota is refused with 429
+     * (limit_exceeded, naming the quota) before it becomes a WebSocket.
+     */
+    public ProtocolEndpoint limitConnections(io.switchboard.common.quota.TenantCount quota,
+                                             io.switchboard.common.quota.QuotaMeter meter) {
+        this.connectionQuota = quota;
+        this.quotaMeter = meter;
+        return this;
+    }
+
     @Override
     public void handle(RoutingContext ctx) {
         ctx.request().pause();
@@ -72,18 +95,35 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
                 AuthHandler.refuse(ctx, ar.cause());
                 return;
             }
+            String tenant = ar.result().tenant();
+            if (connectionQuota != null && !connectionQuota.tryAcquire(tenant)) {
+                quotaMeter.refused(connectionQuota.quota(), tenant, 1);
+                ctx.request().resume();
+                ctx.response().putHeader("Retry-After", "10");
+                io.switchboard.common.service.HttpErrors.send(ctx, 429, ErrorCode.LIMIT_EXCEEDED, "tenant " + tenant
+                        + " already holds " + connectionQuota.limit() + " " + name + " connections on this replica, its "
+                        + "quota (" + connectionQuota.quota() + "); close some, or spread them over replicas");
+                return;
+            }
             ctx.request().toWebSocket().onComplete(ws -> {
                 if (ws.succeeded()) {
                     accept(ws.result(), ar.result());
                 } else {
+                    releaseConnection(tenant);
                     LOG.debug("WebSocket upgrade failed: {}", ws.cause().getMessage());
                 }
             });
         });
     }
 
+    private void releaseConnection(String tenant) {
+        if (connectionQuota != null) {
+            connectionQuota.release(tenant);
+        }
+    }
+
     private void accept(ServerWebSocket socket, Principal principal) {
-        Session session = new Session(socket, principal);
+        Session session = new Session(socket, principal, vertx, limits.slowClientTimeout(), slowClients::increment);
         long openTimer = vertx.setTimer(limits.openTimeout().toMillis(), t -> {
             if (!session.isOpen()) {
                 session.close(CloseCode.OPEN_TIMEOUT, "no open frame within " + limits.openTimeout().toSeconds() + " s");
@@ -99,6 +139,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         socket.closeHandler(v -> {
             vertx.cancelTimer(openTimer);
             vertx.cancelTimer(expiryTimer);
+            releaseConnection(principal.tenant());
             if (session.isOpen() || session.closing()) {
                 safely(() -> listener.closed(session, session.clientClosed()), session);
             }
@@ -219,7 +260,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
             Violation first = e.violations().getFirst();
             session.error(ErrorCode.INVALID_FIELD, e.getMessage(), first.field(), ref);
         } catch (ProtocolException e) {
-            session.error(e.code(), e.getMessage(), e.field(), ref);
+            session.error(e.code(), e.getMessage(), e.field(), ref, e.details());
         } catch (RuntimeException e) {
             LOG.error("session {}: handler for '{}' failed", session.id(), type, e);
             session.error(ErrorCode.INTERNAL, "the server failed to handle '" + type + "'; it has been logged", null, ref);

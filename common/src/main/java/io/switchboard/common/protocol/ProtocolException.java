@@ -1,7 +1,7 @@
 package io.switchboard.common.protocol;
 
 /** A frame the server refuses, answered with an {@code error} frame of this code; the connection goes on. */
-public final class ProtocolException extends RuntimeException {
+public class ProtocolException extends RuntimeException {
     private final String code;
     private final String field;
 
@@ -9,6 +9,11 @@ public final class ProtocolException extends RuntimeException {
         super(message);
         this.code = code;
         this.field = field;
+    }
+
+    /** More fields for the error frame (such as the quota and when to retry); empty by default. */
+    public java.util.Map<String, Object> details() {
+        return java.util.Map.of();
     }
 
     public ProtocolException(String code, String message) {

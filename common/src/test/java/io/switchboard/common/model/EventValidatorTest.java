@@ -93,6 +93,8 @@ class EventValidatorTest {
                 Arguments.of("id is required", "id", log(new LogEvent("t", null, NOW_MICROS, "orders", null, null, Level.INFO, null, "m", null, null, null))),
                 Arguments.of("id is a UUID or 32 hex digits", "id", log(new LogEvent("t", "abc", NOW_MICROS, "orders", null, null, Level.INFO, null, "m", null, null, null))),
                 Arguments.of("timestamp in microseconds", "timestamp", log(new LogEvent("t", ID, NOW.toEpochMilli(), "orders", null, null, Level.INFO, null, "m", null, null, null))),
+                Arguments.of("timestamp within the history's retention (a backdated item would create an old daily index)",
+                        "timestamp", log(new LogEvent("t", ID, NOW_MICROS - 8L * 86_400_000_000L, "orders", null, null, Level.INFO, null, "m", null, null, null))),
                 Arguments.of("timestamp not far in the future", "timestamp", log(new LogEvent("t", ID, NOW_MICROS + 3_600_000_000L, "orders", null, null, Level.INFO, null, "m", null, null, null))),
                 Arguments.of("service is required", "service", log(new LogEvent("t", ID, NOW_MICROS, null, null, null, Level.INFO, null, "m", null, null, null))),
                 Arguments.of("level is required", "level", log(new LogEvent("t", ID, NOW_MICROS, "orders", null, null, null, null, "m", null, null, null))),
@@ -130,6 +132,16 @@ class EventValidatorTest {
     @MethodSource("itemCases")
     void eachItemRuleNamesItsField(String rule, String field, TraceItem item) {
         assertThat(V.validate(item)).as(rule).singleElement().extracting(Violation::field).isEqualTo(field);
+    }
+
+    @Test
+    void itemsFromWithinTheHistorysRetentionAreAcceptedAndOlderOnesSayWhy() {
+        long sixDays = 6L * 86_400_000_000L;
+        assertThat(V.validate(new LogEvent("t", ID, NOW_MICROS - sixDays, "orders", null, null, Level.INFO, null, "m", null, null, null)))
+                .isEmpty();
+        assertThat(V.validate(new LogEvent("t", ID, NOW_MICROS - 2 * sixDays, "orders", null, null, Level.INFO, null, "m", null, null, null)))
+                .singleElement().extracting(Violation::message).asString()
+                .contains("288 h in the past").contains("history keeps 7 days of events");
     }
 
     @Test

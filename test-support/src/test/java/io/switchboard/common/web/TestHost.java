@@ -27,11 +27,17 @@ import java.util.Map;
 final class TestHost implements AutoCloseable {
     final Vertx vertx;
     final int port;
+    final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry;
 
     TestHost(Map<String, MessageHandler> handlers, SessionListener listener, List<HealthCheck> stores, Duration openTimeout) {
-        var registry = Metrics.registry("test");
+        this(handlers, listener, stores, openTimeout, Duration.ofSeconds(30));
+    }
+
+    TestHost(Map<String, MessageHandler> handlers, SessionListener listener, List<HealthCheck> stores, Duration openTimeout,
+             Duration slowClientTimeout) {
+        registry = Metrics.registry("test");
         vertx = Metrics.vertx(registry);
-        ProtocolLimits limits = new ProtocolLimits(4_096, 16_384, openTimeout);
+        ProtocolLimits limits = new ProtocolLimits(4_096, 16_384, openTimeout, slowClientTimeout);
         SwitchboardService service = new SwitchboardService() {
             @Override
             public String name() {
@@ -41,7 +47,8 @@ final class TestHost implements AutoCloseable {
             @Override
             public void mount(Router router) {
                 AuthHandler any = AuthHandler.requiring(vertx, Tokens.verifier(), Role.CLIENT, Role.OPERATOR);
-                router.route("/v1/test").handler(new ProtocolEndpoint(vertx, "test", any, limits, handlers, listener));
+                router.route("/v1/test").handler(new ProtocolEndpoint(vertx, "test", any, limits, handlers, listener)
+                        .meter(registry));
                 router.get("/api/v1/secret").handler(AuthHandler.requiring(vertx, Tokens.verifier(), Role.OPERATOR))
                         .handler(ctx -> ctx.response().end("tenant=" + AuthHandler.principal(ctx).tenant()));
             }

@@ -1,0 +1,102 @@
+package io.switchboard.discovery;
+
+import static io.switchboard.discovery.Frames.register;
+import static io.switchboard.discovery.Frames.subscribe;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testsupport.RealStores;
+import io.switchboard.testsupport.TestHazelcast;
+import io.switchboard.testsupport.Tokens;
+import io.switchboard.testsupport.WsTestClient;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * One tenant cannot take the registry or a replica from the others: connections, registered nodes and
+ * subscriptions are per-tenant quotas, refused with {@code limit_exceeded} naming the quota.
+ */
+@ExtendWith(RealStores.class)
+class DiscoveryQuotaTest {
+    private static final DiscoveryConfig CONFIG = DiscoveryConfig.DEFAULT.withQuotas(new DiscoveryConfig.Quotas(2, 5, 2));
+
+    @Test
+    void registeredNodesAreATenantQuotaAcrossConnections(TestHazelcast cluster) {
+        try (Replica r = new Replica(cluster, CONFIG); WsTestClient a = r.client("greedy"); WsTestClient b = r.client("greedy");
+             WsTestClient other = r.client("modest")) {
+            for (int i = 0; i < 3; i++) {
+                a.send(register("a-" + i, "orders", 30));
+                a.next("registered");
+            }
+            b.send(register("b-0", "orders", 30));
+            b.next("registered");
+            b.send(register("b-1", "orders", 30));
+            b.next("registered");
+            // The count is read at most once a second; once it has seen five, another node is refused.
+            int[] n = {0};
+            java.util.List<String> extras = new java.util.ArrayList<>();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                String id = "b-extra-" + n[0]++;
+                b.send(register(id, "orders", 30));
+                JsonNode answer = b.next(f -> "registered".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                if ("registered".equals(answer.path("type").asText())) {
+                    extras.add(id);
+                }
+                return "error".equals(answer.path("type").asText()) && refused(answer, "quota.nodes");
+            });
+            // Re-registering a node already counted is not a new one; another tenant is not held to this one's count.
+            a.send(register("a-0", "orders", 30));
+            assertThat(a.next(f -> !"changes".equals(f.path("type").asText())).path("type").asText()).isEqualTo("registered");
+            for (int i = 0; i < 6; i++) {
+                other.send(register("m-" + i, "orders", 30));
+                assertThat(other.next(f -> !"changes".equals(f.path("type").asText())).path("type").asText()).isEqualTo("registered");
+            }
+            // Once some leave, the tenant may register again.
+            for (int i = 0; i < 3; i++) {
+                a.send("{\"type\":\"deregister\",\"id\":\"a-" + i + "\"}");
+                a.next("deregistered");
+            }
+            for (String id : extras) {
+                b.send("{\"type\":\"deregister\",\"id\":\"" + id + "\"}");
+                b.next("deregistered");
+            }
+            // Leavers stay in the count until the store evicts them (their tombstones, a few seconds).
+            await().atMost(Duration.ofSeconds(40)).until(() -> {
+                b.send(register("b-later-" + n[0]++, "orders", 30));
+                return "registered".equals(b.next(f -> "registered".equals(f.path("type").asText())
+                        || "error".equals(f.path("type").asText())).path("type").asText());
+            });
+        }
+    }
+
+    @Test
+    void connectionsAndSubscriptionsArePerTenantQuotasOfAReplica(TestHazelcast cluster) {
+        try (Replica r = new Replica(cluster, CONFIG); WsTestClient a = r.client("busy"); WsTestClient b = r.client("busy")) {
+            var refusal = WsTestClient.refused(r.harness.vertx(), r.harness.port(), DiscoveryService.PATH, Tokens.client("busy"));
+            assertThat(refusal.getStatus()).isEqualTo(429);
+            try (WsTestClient other = r.client("calm")) {
+                other.send(subscribe("s1", null, null));
+                other.next("snapshot");
+            }
+            a.send(subscribe("s1", null, null));
+            a.next("snapshot");
+            b.send(subscribe("s2", null, null));
+            b.next("snapshot");
+            a.send(subscribe("s3", "orders", null));
+            assertThat(refused(a.next("error"), "quota.subscriptions")).isTrue();
+            b.send("{\"type\":\"unsubscribe\",\"id\":\"s2\"}");
+            b.next("unsubscribed");
+            a.send(subscribe("s3", "orders", null));
+            assertThat(a.next("snapshot").path("subscription").asText()).isEqualTo("s3");
+            assertThat(r.harness.registry().get("switchboard.quota.exceeded").tag("tenant", "busy")
+                    .tag("quota", "quota.connections").counter().count()).isEqualTo(1.0);
+        }
+    }
+
+    private static boolean refused(JsonNode error, String quota) {
+        return "limit_exceeded".equals(error.path("code").asText()) && quota.equals(error.path("quota").asText())
+                && error.path("message").asText().contains(quota);
+    }
+}

@@ -1,0 +1,52 @@
+package io.switchboard.tracing;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.common.protocol.ProtocolLimits;
+import io.switchboard.common.quota.QuotaExceeded;
+import io.switchboard.common.quota.QuotaMeter;
+import io.switchboard.common.quota.TenantCount;
+import io.switchboard.common.quota.TenantRate;
+
+/**
+ * What one tenant may use of this tracing replica (the {@code quota.*} keys): items and bytes stored per second,
+ * connections and tails open at once. Shared by every connection of the replica.
+ */
+final class TracingQuotas {
+    final TenantRate events;
+    final TenantRate bytes;
+    final TenantCount connections;
+    final TenantCount tails;
+    final QuotaMeter meter;
+
+    TracingQuotas(TracingConfig config, ProtocolLimits limits, MeterRegistry meters) {
+        TracingConfig.Quotas q = config.quotas();
+        // A tenant can always store one whole batch at once, whatever its rate.
+        events = new TenantRate("quota.events-per-second", q.eventsPerSecond(), config.maxItemsPerBatch());
+        bytes = new TenantRate("quota.bytes-per-second", q.bytesPerSecond(), limits.maxFrameBytes());
+        connections = new TenantCount("quota.connections", q.connections());
+        tails = new TenantCount("quota.tails", q.tails());
+        meter = new QuotaMeter(meters, "tracing");
+    }
+
+    /**
+     * Spends a batch's items and bytes of the tenant's rates, or refuses the batch whole (spending nothing) with the
+     * quota it is over and when to send it again.
+     */
+    void admitBatch(String tenant, int items, int frameBytes) {
+        long wait = bytes.tryAcquire(tenant, frameBytes);
+        if (wait > 0) {
+            meter.refused(bytes.quota(), tenant, items);
+            throw new QuotaExceeded(bytes.quota(), "tenant " + tenant + " is over its quota of " + bytes.perSecond()
+                    + " bytes of events per second on this replica (quota.bytes-per-second); nothing of this batch was "
+                    + "stored: send it again in " + wait + " ms", "items", wait);
+        }
+        wait = events.tryAcquire(tenant, items);
+        if (wait > 0) {
+            bytes.refund(tenant, frameBytes);
+            meter.refused(events.quota(), tenant, items);
+            throw new QuotaExceeded(events.quota(), "tenant " + tenant + " is over its quota of " + events.perSecond()
+                    + " events per second on this replica (quota.events-per-second); nothing of this batch was stored: "
+                    + "send it again in " + wait + " ms", "items", wait);
+        }
+    }
+}
