@@ -51,7 +51,7 @@ final class RequiredSettings {
     }
 
     /** The service's defaults file (MODULE/src/main/resources/NAME.properties). */
-    private static Map<String, String> defaults(SystemDefinition system, ServiceDefinition service) {
+    static Map<String, String> defaults(SystemDefinition system, ServiceDefinition service) {
         Path file = system.root().resolve(service.module()).resolve("src/main/resources/" + service.name() + ".properties");
         Properties p = new Properties();
         try (Reader in = Files.newBufferedReader(file)) {
