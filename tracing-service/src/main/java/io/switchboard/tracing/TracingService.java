@@ -48,6 +48,8 @@ public final class TracingService implements SwitchboardService {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final TracingQuotas quotas;
     private final MeterRegistry meters;
+    private final LossLedger ledger;
+    private long settleTimer = -1;
 
     public TracingService(Vertx vertx, ProtocolLimits limits, TracingConfig config, HazelcastInstance hazelcast,
                           TokenVerifier verifier, MeterRegistry meters) {
@@ -64,6 +66,7 @@ public final class TracingService implements SwitchboardService {
         this.codec = new EventCodec(new EventValidator(Limits.DEFAULT.withMaxAge(config.maxEventAge())));
         this.quotas = new TracingQuotas(config, limits, meters);
         this.meters = meters;
+        this.ledger = new LossLedger(hazelcast, rings, meters);
     }
 
     @Override
@@ -102,8 +105,19 @@ public final class TracingService implements SwitchboardService {
         return List.of(HazelcastConnector.healthCheck(vertx, hazelcast));
     }
 
+    /** Settles the loss ledger once a second: which tenant's slots the ring overwrote before they were indexed. */
+    @Override
+    public Future<Void> start() {
+        settleTimer = vertx.setPeriodic(1_000, t -> vertx.executeBlocking(() -> {
+            ledger.settle();
+            return null;
+        }, false).onFailure(e -> LOG.debug("settling the loss ledger failed: {}", e.getMessage())));
+        return Future.succeededFuture();
+    }
+
     @Override
     public Future<Void> stop() {
+        vertx.cancelTimer(settleTimer);
         List<Future<Void>> closing = sessions.stream()
                 .map(s -> s.close(CloseCode.GOING_AWAY, "this replica is shutting down; reconnect")).toList();
         return Future.join(closing).timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty().mapEmpty();
@@ -113,7 +127,7 @@ public final class TracingService implements SwitchboardService {
         @Override
         public void opened(Session session) {
             sessions.add(session);
-            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics, quotas));
+            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics, quotas, ledger));
         }
 
         @Override

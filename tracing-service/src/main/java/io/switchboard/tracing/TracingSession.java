@@ -40,7 +40,9 @@ final class TracingSession {
     private final Session session;
     private final Vertx vertx;
     private final TraceRings rings;
+    private final int shard;
     private final Ringbuffer<String> ring;
+    private final LossLedger ledger;
     private final EventCodec codec;
     private final TracingConfig config;
     private final TracingMetrics metrics;
@@ -51,15 +53,17 @@ final class TracingSession {
     private boolean paused;
 
     TracingSession(Session session, Vertx vertx, TraceRings rings, EventCodec codec, TracingConfig config,
-                   TracingMetrics metrics, TracingQuotas quotas) {
+                   TracingMetrics metrics, TracingQuotas quotas, LossLedger ledger) {
         this.session = session;
         this.vertx = vertx;
         this.rings = rings;
-        this.ring = rings.ring(rings.shardFor(session.id()));
+        this.shard = rings.shardFor(session.id());
+        this.ring = rings.ring(shard);
         this.codec = codec;
         this.config = config;
         this.metrics = metrics;
         this.quotas = quotas;
+        this.ledger = ledger;
         session.onDrain(v -> tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::drained));
     }
 
@@ -124,9 +128,12 @@ final class TracingSession {
             paused = true;
             session.pause();
         }
-        appended = appended.transform(previous -> records.isEmpty() ? Future.succeededFuture()
+        appended = appended.transform(previous -> records.isEmpty() ? Future.<Long>succeededFuture()
                 : Future.fromCompletionStage(ring.addAllAsync(records, OverflowPolicy.OVERWRITE), vertx.getOrCreateContext()))
                 .onComplete(ar -> {
+                    if (ar.succeeded() && ar.result() != null) {
+                        ledger.written(shard, ar.result(), records.size(), session.tenant());
+                    }
                     inFlight--;
                     if (paused && inFlight < config.maxInFlight()) {
                         paused = false;

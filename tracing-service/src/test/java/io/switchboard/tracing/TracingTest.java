@@ -252,6 +252,12 @@ class TracingTest {
         assertThat(overwritten).isEqualTo((double) ring.headSequence());
         assertThat(replica.harness.registry().get("switchboard.tracing.buffer.fill").tag("ring", TraceRings.PREFIX + 0)
                 .gauge().value()).isEqualTo(1.0);
+        // Counted by tenant too: every slot overwritten in ring 0 was written through this replica, most of them by t.
+        long head = ring.headSequence();
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica.harness.registry().find("switchboard.tracing.lost")
+                .counters().stream().mapToDouble(c -> c.count()).sum() >= head);
+        assertThat(replica.harness.registry().get("switchboard.tracing.lost").tag("tenant", t).counter().count())
+                .isPositive().isLessThanOrEqualTo(head);
     }
 
     private static void expectError(WsTestClient c, String frame, String code, String field) {
