@@ -91,6 +91,10 @@ final class DiscoverySession {
 
     void register(JsonNode frame) {
         Node node = codec.node(frame.get("node"), session.tenant(), "node");
+        if (!session.principal().mayActAs(node.service())) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "this token is for service '" + session.principal().service()
+                    + "': it may register only that service's nodes, not '" + abbreviate(node.service()) + "'", "node.service");
+        }
         Duration ttl = ttl(frame.get("ttl"));
         if (!hosted.containsKey(node.id()) && hosted.size() >= config.maxNodesPerConnection()) {
             throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "this connection already keeps "

@@ -95,6 +95,18 @@ class DiscoveryQuotaTest {
         }
     }
 
+    @Test
+    void aTokenBoundToAServiceRegistersOnlyThatServicesNodes(TestHazelcast cluster) {
+        try (Replica r = new Replica(cluster, CONFIG); WsTestClient c = r.open(Tokens.client("bound", "orders"))) {
+            c.send(register("o-1", "orders", 30));
+            c.next("registered");
+            c.send(register("p-1", "payments", 30));
+            JsonNode error = c.next("error");
+            assertThat(error.path("code").asText()).isEqualTo("forbidden");
+            assertThat(error.path("field").asText()).isEqualTo("node.service");
+        }
+    }
+
     private static boolean refused(JsonNode error, String quota) {
         return "limit_exceeded".equals(error.path("code").asText()) && quota.equals(error.path("quota").asText())
                 && error.path("message").asText().contains(quota);

@@ -97,7 +97,8 @@ final class PolicyPublisher {
                 return null;
             }
             Instant now = clock.instant();
-            Map<ServiceKey, List<Counts>> counts = ReputationStore.counts(c, now.minus(config.lookback()), null, null);
+            Map<ServiceKey, List<Counts>> counts = ReputationStore.counts(c, now.minus(config.lookback()), null, null,
+                    config.maxCallsPerCaller());
             Map<ServiceKey, Map<String, Ejection>> ejected = ReputationStore.ejections(c, null, null);
             Map<String, Map<String, Map<String, Strategy>>> strategies = StrategyStore.allCurrent(c);
             Set<ServiceKey> keys = new LinkedHashSet<>(counts.keySet());

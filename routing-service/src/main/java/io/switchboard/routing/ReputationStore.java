@@ -30,12 +30,18 @@ final class ReputationStore {
      * Each node's counts in windows from {@code since} on, leaving out windows that began before the node's last
      * ejection: a node that comes back is judged on what happened after it was taken out.
      */
-    static Map<ServiceKey, List<Counts>> counts(Connection c, Instant since, String tenant, String service) throws SQLException {
+    static Map<ServiceKey, List<Counts>> counts(Connection c, Instant since, String tenant, String service,
+                                                int maxCallsPerCaller) throws SQLException {
+        // Each row is one caller's counts in one window: a caller over the cap counts as the cap, with its share of
+        // failures (and its mean latency) kept.
+        String scale = "(case when o.successes + o.failures > " + maxCallsPerCaller + " then " + maxCallsPerCaller
+                + "::float8 / (o.successes + o.failures) else 1 end)";
+        String after = " filter (where e.ejected_at is null or o.window_start > e.ejected_at)";
         String sql = "select o.tenant, o.service, o.node, "
-                + "coalesce(sum(o.successes) filter (where e.ejected_at is null or o.window_start > e.ejected_at), 0), "
-                + "coalesce(sum(o.failures) filter (where e.ejected_at is null or o.window_start > e.ejected_at), 0), "
-                + "coalesce(sum(o.latency_sum_micros) filter (where e.ejected_at is null or o.window_start > e.ejected_at), 0), "
-                + "sum(o.successes + o.failures), sum(o.failures) "
+                + "coalesce(round(sum(o.successes * " + scale + ")" + after + "), 0)::bigint, "
+                + "coalesce(round(sum(o.failures * " + scale + ")" + after + "), 0)::bigint, "
+                + "coalesce(round(sum(o.latency_sum_micros * " + scale + ")" + after + "), 0)::bigint, "
+                + "round(sum((o.successes + o.failures) * " + scale + "))::bigint, round(sum(o.failures * " + scale + "))::bigint "
                 + "from node_outcomes o left join node_ejections e "
                 + "on e.tenant = o.tenant and e.service = o.service and e.node = o.node "
                 + "where o.window_start >= ?" + (tenant == null ? "" : " and o.tenant = ? and o.service = ?")

@@ -21,11 +21,20 @@ import java.time.Duration;
  */
 public record RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration window, Duration lookback, int minCalls,
                             int failurePercent, Duration ejection, Duration maxEjection, Duration forgetAfter,
-                            int maxEjectedPercent, Duration evaluateInterval, Duration outcomeRetention) {
+                            int maxEjectedPercent, Duration evaluateInterval, Duration outcomeRetention,
+                            int maxCallsPerCaller) {
 
     public static final RoutingConfig DEFAULT = new RoutingConfig(true, 8, Duration.ofSeconds(10),
             Duration.ofSeconds(60), 20, 30, Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofMinutes(10),
             50, Duration.ofSeconds(1), Duration.ofHours(24));
+
+    /** With the default cap of calls per caller. */
+    public RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration window, Duration lookback, int minCalls,
+                         int failurePercent, Duration ejection, Duration maxEjection, Duration forgetAfter,
+                         int maxEjectedPercent, Duration evaluateInterval, Duration outcomeRetention) {
+        this(aggregatorEnabled, ringShards, window, lookback, minCalls, failurePercent, ejection, maxEjection, forgetAfter,
+                maxEjectedPercent, evaluateInterval, outcomeRetention, 1_000);
+    }
 
     public RoutingConfig {
         if (lookback.compareTo(window) < 0) {
@@ -47,11 +56,17 @@ public record RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration 
                 c.duration("routing.forget-after", second, Duration.ofDays(7)),
                 c.integer("routing.max-ejected-percent", 0, 100),
                 c.duration("routing.evaluate-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
-                c.duration("routing.outcome-retention", Duration.ofHours(1), Duration.ofDays(90)));
+                c.duration("routing.outcome-retention", Duration.ofHours(1), Duration.ofDays(90)),
+                c.integer("routing.max-calls-per-caller", 1, 100_000_000));
     }
 
     public RoutingConfig withAggregator(boolean enabled) {
         return new RoutingConfig(enabled, ringShards, window, lookback, minCalls, failurePercent, ejection, maxEjection,
-                forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention);
+                forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention, maxCallsPerCaller);
+    }
+
+    public RoutingConfig withMaxCallsPerCaller(int cap) {
+        return new RoutingConfig(aggregatorEnabled, ringShards, window, lookback, minCalls, failurePercent, ejection,
+                maxEjection, forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention, cap);
     }
 }

@@ -160,7 +160,8 @@ final class RoutingResource {
         respond(ctx, database.blocking(c -> {
             Instant now = clock.instant();
             ServiceKey key = new ServiceKey(tenant, service);
-            var counts = ReputationStore.counts(c, now.minus(config.lookback()), tenant, service).getOrDefault(key, List.of());
+            var counts = ReputationStore.counts(c, now.minus(config.lookback()), tenant, service,
+                    config.maxCallsPerCaller()).getOrDefault(key, List.of());
             var ejections = ReputationStore.ejections(c, tenant, service).getOrDefault(key, Map.of());
             List<Map<String, Object>> nodes = new ArrayList<>();
             for (Standing s : Reputation.judge(counts, ejections, now, config).standings()) {

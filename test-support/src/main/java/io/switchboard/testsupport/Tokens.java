@@ -23,6 +23,11 @@ public final class Tokens {
         return DevTokens.issue(SECRET, tenant, Role.CLIENT, Duration.ofHours(1), Instant.now());
     }
 
+    /** A client token bound to one service (its {@code service} claim). */
+    public static String client(String tenant, String service) {
+        return DevTokens.issue(SECRET, tenant, Role.CLIENT, service, Duration.ofHours(1), Instant.now());
+    }
+
     public static String operator(String tenant) {
         return DevTokens.issue(SECRET, tenant, Role.OPERATOR, Duration.ofHours(1), Instant.now());
     }

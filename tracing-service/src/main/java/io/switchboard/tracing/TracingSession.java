@@ -188,6 +188,14 @@ final class TracingSession {
             if (item != null) {
                 try {
                     codec.validate(item, prefix);
+                    if (!session.principal().mayActAs(item.service())) {
+                        // Outcomes above all: a token of one service must not report calls as another's caller.
+                        rejected.addObject().put("id", item.id()).put("index", index).put("reason", prefix
+                                + ".service: this token is for service '" + session.principal().service()
+                                + "'; it may send only that service's items");
+                        index++;
+                        continue;
+                    }
                     int end = (int) p.currentLocation().getCharOffset();
                     String record = record(frameText(p), start, end, item, unknownFields);
                     int bytes = record.length() * 3 <= RingSlots.MAX_ITEM_BYTES ? 0 : RingSlots.utf8Length(record);

@@ -10,7 +10,7 @@ import java.util.Locale;
  * Issues HS256 tokens for development, tests and standalone mode. Production tokens come from an identity
  * provider (see docs/architecture.md, "Authentication").
  *
- * <p>Run as {@code ./switchboard token --tenant T --role client|operator [--ttl 24h] [--secret S]}.
+ * <p>Run as {@code ./switchboard token --tenant T --role client|operator [--service S] [--ttl 24h] [--secret S]}.
  */
 public final class DevTokens {
     /**
@@ -23,13 +23,21 @@ public final class DevTokens {
     }
 
     public static String issue(String secret, String tenant, Role role, Duration ttl, Instant now) {
-        return JWT.create()
-                .withSubject(tenant + "-" + role.wireName())
+        return issue(secret, tenant, role, null, ttl, now);
+    }
+
+    /** A token bound to one service ({@code service} claim), or of the whole tenant if {@code service} is null. */
+    public static String issue(String secret, String tenant, Role role, String service, Duration ttl, Instant now) {
+        var builder = JWT.create()
+                .withSubject(tenant + "-" + (service == null ? role.wireName() : service))
                 .withClaim(JwtTokenVerifier.TENANT_CLAIM, tenant)
                 .withClaim(JwtTokenVerifier.ROLE_CLAIM, role.wireName())
                 .withIssuedAt(now)
-                .withExpiresAt(now.plus(ttl))
-                .sign(Algorithm.HMAC256(secret));
+                .withExpiresAt(now.plus(ttl));
+        if (service != null) {
+            builder.withClaim(JwtTokenVerifier.SERVICE_CLAIM, service);
+        }
+        return builder.sign(Algorithm.HMAC256(secret));
     }
 
     /** Parses durations such as 30s, 15m, 24h or 7d. */
@@ -45,6 +53,7 @@ public final class DevTokens {
         String tenant = null;
         String role = null;
         String ttl = "24h";
+        String service = null;
         String secret = System.getenv().getOrDefault("SWITCHBOARD_AUTH_HS256_SECRET", DEV_SECRET);
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -52,6 +61,7 @@ public final class DevTokens {
                 case "--tenant" -> { tenant = value; i++; }
                 case "--role" -> { role = value; i++; }
                 case "--ttl" -> { ttl = value; i++; }
+                case "--service" -> { service = value; i++; }
                 case "--secret" -> { secret = value; i++; }
                 default -> fail("unknown option '" + args[i] + "'");
             }
@@ -70,12 +80,15 @@ public final class DevTokens {
             fail("--ttl: " + e.getMessage());
             return;
         }
-        System.out.println(issue(secret, tenant, parsed, duration, Instant.now()));
+        if (service != null && !io.switchboard.common.model.EventValidator.isName(service)) {
+            fail("--service must be a service name (letters, digits and . _ -), such as --service orders");
+        }
+        System.out.println(issue(secret, tenant, parsed, service, duration, Instant.now()));
     }
 
     private static void fail(String message) {
         System.err.println("switchboard token: " + message);
-        System.err.println("usage: ./switchboard token --tenant T --role client|operator [--ttl 24h]");
+        System.err.println("usage: ./switchboard token --tenant T --role client|operator [--service S] [--ttl 24h]");
         System.exit(2);
     }
 }

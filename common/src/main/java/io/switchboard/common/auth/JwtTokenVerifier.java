@@ -1,7 +1,5 @@
 package io.switchboard.common.auth;
 
-import com.auth0.jwk.JwkProvider;
-import com.auth0.jwk.JwkProviderBuilder;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.AlgorithmMismatchException;
@@ -19,7 +17,6 @@ import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -31,45 +28,58 @@ public final class JwtTokenVerifier implements TokenVerifier {
     public static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     public static final String TENANT_CLAIM = "tenant";
     public static final String ROLE_CLAIM = "role";
+    /** Optional on client tokens: the one service the token may act as (register, report as caller, send items of). */
+    public static final String SERVICE_CLAIM = "service";
+    /** How soon an unknown key id may cause the key set to be fetched again. */
+    public static final java.time.Duration JWKS_MIN_REFRESH = java.time.Duration.ofSeconds(30);
     private static final long LEEWAY_SECONDS = 5;
 
     private final JWTVerifier verifier;
     private final boolean mayBlock;
+    private final Clock clock;
+    private final java.time.Duration maxLifetime;
+    private final JwksKeys jwksKeys;
 
-    private JwtTokenVerifier(JWTVerifier verifier, boolean mayBlock) {
+    private JwtTokenVerifier(JWTVerifier verifier, boolean mayBlock, Clock clock, java.time.Duration maxLifetime,
+                             JwksKeys jwksKeys) {
         this.verifier = verifier;
         this.mayBlock = mayBlock;
+        this.clock = clock;
+        this.maxLifetime = maxLifetime;
+        this.jwksKeys = jwksKeys;
     }
 
     /** HS256 with a shared secret; {@code issuer} may be null to accept any. */
     public static JwtTokenVerifier hs256(String secret, String issuer, Clock clock) {
-        return new JwtTokenVerifier(build(Algorithm.HMAC256(secret), issuer, null, clock), false);
+        return hs256(secret, issuer, null, clock);
+    }
+
+    /** As {@link #hs256(String, String, Clock)}, refusing tokens valid for longer than {@code maxLifetime} (if not null). */
+    public static JwtTokenVerifier hs256(String secret, String issuer, java.time.Duration maxLifetime, Clock clock) {
+        return new JwtTokenVerifier(build(Algorithm.HMAC256(secret), issuer, null, clock), false, clock, maxLifetime, null);
     }
 
     /** RS256 with public keys fetched (and cached) from a JWKS URL; {@code audience} may be null. */
     public static JwtTokenVerifier jwks(String jwksUrl, String issuer, String audience, Clock clock) {
-        JwkProvider jwks;
+        return jwks(jwksUrl, issuer, audience, null, clock, JWKS_MIN_REFRESH);
+    }
+
+    /**
+     * RS256 with keys from a JWKS URL ({@link JwksKeys}: fetched as a set, again at most once per {@code minRefresh}
+     * for unknown key ids), refusing tokens valid for longer than {@code maxLifetime} (if not null).
+     */
+    public static JwtTokenVerifier jwks(String jwksUrl, String issuer, String audience, java.time.Duration maxLifetime,
+                                        Clock clock, java.time.Duration minRefresh) {
+        JwksKeys jwks;
         try {
-            jwks = new JwkProviderBuilder(URI.create(jwksUrl).toURL())
-                    .cached(20, 12, TimeUnit.HOURS)
-                    .rateLimited(10, 1, TimeUnit.MINUTES)
-                    .timeouts(5_000, 5_000)
-                    .build();
+            jwks = new JwksKeys(URI.create(jwksUrl).toURL(), clock, minRefresh, java.time.Duration.ofHours(12));
         } catch (MalformedURLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("not a valid JWKS URL: " + jwksUrl, e);
         }
         RSAKeyProvider keys = new RSAKeyProvider() {
             @Override
             public RSAPublicKey getPublicKeyById(String keyId) {
-                try {
-                    return (RSAPublicKey) jwks.get(keyId).getPublicKey();
-                } catch (com.auth0.jwk.SigningKeyNotFoundException e) {
-                    throw new AuthException(AuthException.Reason.BAD_SIGNATURE,
-                            "the token was signed with key '" + keyId + "', which the JWKS does not list");
-                } catch (com.auth0.jwk.JwkException e) {
-                    throw new AuthException(AuthException.Reason.KEYS_UNAVAILABLE,
-                            "signing keys could not be fetched from " + jwksUrl + ": " + e.getMessage());
-                }
+                return jwks.get(keyId);
             }
 
             @Override
@@ -82,7 +92,12 @@ public final class JwtTokenVerifier implements TokenVerifier {
                 return null;
             }
         };
-        return new JwtTokenVerifier(build(Algorithm.RSA256(keys), issuer, audience, clock), true);
+        return new JwtTokenVerifier(build(Algorithm.RSA256(keys), issuer, audience, clock), true, clock, maxLifetime, jwks);
+    }
+
+    /** How many times the JWKS was fetched, or 0 for HS256 (for tests and diagnostics). */
+    public long jwksFetches() {
+        return jwksKeys == null ? 0 : jwksKeys.fetches();
     }
 
     private static JWTVerifier build(Algorithm algorithm, String issuer, String audience, Clock clock) {
@@ -150,6 +165,20 @@ public final class JwtTokenVerifier implements TokenVerifier {
         }
         String subject = jwt.getSubject() == null ? tenant : jwt.getSubject();
         Instant expiresAt = jwt.getExpiresAtAsInstant();
-        return new Principal(tenant, role, subject, expiresAt);
+        if (maxLifetime != null) {
+            Instant from = jwt.getIssuedAtAsInstant() == null ? clock.instant() : jwt.getIssuedAtAsInstant();
+            java.time.Duration lifetime = java.time.Duration.between(from, expiresAt);
+            if (lifetime.compareTo(maxLifetime.plusSeconds(LEEWAY_SECONDS)) > 0) {
+                throw new AuthException(AuthException.Reason.INVALID_CLAIM, "the token is valid for "
+                        + lifetime.toMinutes() + " minutes, longer than this deployment accepts ("
+                        + maxLifetime.toMinutes() + " minutes, auth.max-token-lifetime); get a shorter-lived one");
+            }
+        }
+        String service = jwt.getClaim(SERVICE_CLAIM).asString();
+        if (service != null && !io.switchboard.common.model.EventValidator.isName(service)) {
+            throw new AuthException(AuthException.Reason.INVALID_CLAIM,
+                    "the token's 'service' claim must be a service name (letters, digits and . _ -)");
+        }
+        return new Principal(tenant, role, subject, expiresAt, service);
     }
 }

@@ -7,6 +7,13 @@ import java.time.Instant;
  *
  * @param subject   the token's {@code sub}, or the tenant if absent; for audit trails
  * @param expiresAt the token's {@code exp}; long-lived connections are closed when it passes
+ * @param service   the one service a client token may act as (its {@code service} claim), or null for a token of the
+ *                  whole tenant
  */
-public record Principal(String tenant, Role role, String subject, Instant expiresAt) {
+public record Principal(String tenant, Role role, String subject, Instant expiresAt, String service) {
+
+    /** Whether this principal may act as the service: any, for operators and tenant-wide tokens. */
+    public boolean mayActAs(String otherService) {
+        return role == Role.OPERATOR || service == null || service.equals(otherService);
+    }
 }

@@ -148,6 +148,104 @@ class JwtTokenVerifierTest {
         }
     }
 
+    /** A clock the test moves by hand, so that the JWKS refresh interval passes without waiting for it. */
+    private static final class TestClock extends Clock {
+        volatile Instant now = Instant.now();
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private static String jwk(String kid, RSAPublicKey pub) {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        return "{\"kty\":\"RSA\",\"kid\":\"" + kid + "\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\""
+                + b64.encodeToString(unsigned(pub.getModulus().toByteArray())) + "\",\"e\":\""
+                + b64.encodeToString(unsigned(pub.getPublicExponent().toByteArray())) + "\"}";
+    }
+
+    @Test
+    void tokensWithMadeUpKeyIdsCostOneFetchPerIntervalAndARotatedKeyIsStillPickedUp() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair k1 = generator.generateKeyPair();
+        KeyPair k2 = generator.generateKeyPair();
+        java.util.concurrent.atomic.AtomicReference<String> jwks = new java.util.concurrent.atomic.AtomicReference<>(
+                "{\"keys\":[" + jwk("k1", (RSAPublicKey) k1.getPublic()) + "]}");
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/jwks", exchange -> {
+            requests.incrementAndGet();
+            byte[] body = jwks.get().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            TestClock clock = new TestClock();
+            JwtTokenVerifier rs = JwtTokenVerifier.jwks("http://127.0.0.1:" + server.getAddress().getPort() + "/jwks",
+                    "https://tenant.example/", "switchboard", null, clock, Duration.ofSeconds(30));
+            java.util.function.BiFunction<String, KeyPair, String> token = (kid, pair) -> JWT.create().withKeyId(kid)
+                    .withIssuer("https://tenant.example/").withAudience("switchboard").withClaim("tenant", "acme")
+                    .withClaim("role", "client").withExpiresAt(clock.instant().plusSeconds(3_600))
+                    .sign(Algorithm.RSA256((RSAPublicKey) pair.getPublic(), (RSAPrivateKey) pair.getPrivate()));
+            assertThat(rs.verify(token.apply("k1", k1)).tenant()).isEqualTo("acme");
+            for (int i = 0; i < 500; i++) {
+                String forged = token.apply("random-" + i, k2);
+                assertThatThrownBy(() -> rs.verify(forged)).isInstanceOf(AuthException.class)
+                        .extracting(e -> ((AuthException) e).reason()).isEqualTo(AuthException.Reason.BAD_SIGNATURE);
+            }
+            assertThat(requests.get()).as("JWKS fetches for 500 unknown key ids").isEqualTo(1);
+            assertThat(rs.verify(token.apply("k1", k1)).tenant()).isEqualTo("acme");
+
+            // The identity provider rotates to k2: once the interval has passed, the first k2 token fetches it.
+            jwks.set("{\"keys\":[" + jwk("k1", (RSAPublicKey) k1.getPublic()) + "," + jwk("k2", (RSAPublicKey) k2.getPublic()) + "]}");
+            clock.now = clock.now.plusSeconds(31);
+            assertThat(rs.verify(token.apply("k2", k2)).tenant()).isEqualTo("acme");
+            assertThat(requests.get()).isEqualTo(2);
+            assertThat(rs.jwksFetches()).isEqualTo(2);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aLongerLivedTokenThanTheDeploymentAcceptsIsRefused() {
+        TokenVerifier bounded = JwtTokenVerifier.hs256(SECRET, null, Duration.ofHours(1), Clock.systemUTC());
+        assertThat(bounded.verify(DevTokens.issue(SECRET, "acme", Role.CLIENT, Duration.ofMinutes(30), Instant.now())).tenant())
+                .isEqualTo("acme");
+        String longLived = DevTokens.issue(SECRET, "acme", Role.CLIENT, Duration.ofDays(30), Instant.now());
+        assertThatThrownBy(() -> bounded.verify(longLived)).isInstanceOf(AuthException.class)
+                .hasMessageContaining("auth.max-token-lifetime")
+                .extracting(e -> ((AuthException) e).reason()).isEqualTo(AuthException.Reason.INVALID_CLAIM);
+    }
+
+    @Test
+    void aClientTokenMayBeBoundToOneService() {
+        Principal bound = verifier.verify(DevTokens.issue(SECRET, "acme", Role.CLIENT, "orders", Duration.ofHours(1), Instant.now()));
+        assertThat(bound.service()).isEqualTo("orders");
+        assertThat(bound.mayActAs("orders")).isTrue();
+        assertThat(bound.mayActAs("payments")).isFalse();
+        Principal tenantWide = verifier.verify(DevTokens.issue(SECRET, "acme", Role.CLIENT, Duration.ofHours(1), Instant.now()));
+        assertThat(tenantWide.service()).isNull();
+        assertThat(tenantWide.mayActAs("payments")).isTrue();
+        String bad = JWT.create().withClaim("tenant", "acme").withClaim("role", "client").withClaim("service", "no spaces")
+                .withExpiresAt(Instant.now().plusSeconds(60)).sign(Algorithm.HMAC256(SECRET));
+        assertRefused(bad, AuthException.Reason.INVALID_CLAIM, "'service' claim");
+    }
+
     private static byte[] unsigned(byte[] bytes) {
         return bytes.length > 1 && bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
     }

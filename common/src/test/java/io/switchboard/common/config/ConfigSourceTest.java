@@ -106,9 +106,20 @@ class ConfigSourceTest {
         assertThatThrownBy(() -> AuthConfig.from(env(Map.of("SWITCHBOARD_AUTH_MODE", "jwks",
                 "SWITCHBOARD_AUTH_JWKS_URL", "ftp://keys"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("auth.jwks-url='ftp://keys'");
+        // An identity provider's tokens are for many applications: issuer and audience are required with jwks.
+        assertThatThrownBy(() -> AuthConfig.from(env(Map.of("SWITCHBOARD_AUTH_MODE", "jwks",
+                "SWITCHBOARD_AUTH_JWKS_URL", "https://tenant.example/.well-known/jwks.json"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("auth.issuer is empty");
+        assertThatThrownBy(() -> AuthConfig.from(env(Map.of("SWITCHBOARD_AUTH_MODE", "jwks",
+                "SWITCHBOARD_AUTH_JWKS_URL", "https://tenant.example/.well-known/jwks.json",
+                "SWITCHBOARD_AUTH_ISSUER", "https://tenant.example/"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("auth.audience is empty");
         AuthConfig ok = AuthConfig.from(env(Map.of("SWITCHBOARD_AUTH_MODE", "jwks",
-                "SWITCHBOARD_AUTH_JWKS_URL", "https://tenant.example/.well-known/jwks.json")));
+                "SWITCHBOARD_AUTH_JWKS_URL", "https://tenant.example/.well-known/jwks.json",
+                "SWITCHBOARD_AUTH_ISSUER", "https://tenant.example/", "SWITCHBOARD_AUTH_AUDIENCE", "switchboard",
+                "SWITCHBOARD_AUTH_MAX_TOKEN_LIFETIME", "24h")));
         assertThat(ok.jwksUrl().getHost()).isEqualTo("tenant.example");
+        assertThat(ok.maxTokenLifetime()).isEqualTo(java.time.Duration.ofHours(24));
     }
 
     @Test
