@@ -84,7 +84,7 @@ final class DependenciesResource {
         if (extra != null) {
             filters.add(extra);
         }
-        SearchRequest request = SearchRequest.of(s -> s.index(EventDocuments.INDEX_PATTERN).ignoreUnavailable(true)
+        SearchRequest request = SearchRequest.of(s -> s.index(window.indices()).ignoreUnavailable(true)
                 .allowNoIndices(true).size(0)
                 .query(q -> q.bool(b -> b.filter(filters)))
                 .aggregations("from", a -> a.terms(t -> t.field("service").size(MAX_SERVICES))

@@ -6,6 +6,7 @@ import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.Operator;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch._types.query_dsl.SimpleQueryStringFlag;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import io.switchboard.common.auth.AuthHandler;
@@ -82,12 +83,17 @@ final class LogsResource {
         filters.add(p.timeFilter());
         List<Query> must = new ArrayList<>();
         if (p.q() != null) {
+            // Words, phrases, + | - and parentheses only: prefix (orders*), fuzzy (~) and proximity operators can make
+            // one request expand to every term of the index, so they are read as plain text.
             must.add(Query.of(q -> q.simpleQueryString(s -> s.query(p.q()).fields("message")
-                    .defaultOperator(Operator.And).lenient(true))));
+                    .defaultOperator(Operator.And).lenient(true)
+                    .flags(SimpleQueryStringFlag.And, SimpleQueryStringFlag.Or, SimpleQueryStringFlag.Not,
+                            SimpleQueryStringFlag.Phrase, SimpleQueryStringFlag.Precedence, SimpleQueryStringFlag.Escape,
+                            SimpleQueryStringFlag.Whitespace))));
         }
         SortOrder order = p.ascending() ? SortOrder.Asc : SortOrder.Desc;
         var request = co.elastic.clients.elasticsearch.core.SearchRequest.of(s -> {
-            s.index(EventDocuments.INDEX_PATTERN).ignoreUnavailable(true).allowNoIndices(true)
+            s.index(p.indices()).ignoreUnavailable(true).allowNoIndices(true)
                     .size(p.limit())
                     .query(q -> q.bool(b -> b.filter(filters).must(must)))
                     .sort(o -> o.field(f -> f.field("@timestamp").order(order)))

@@ -6,6 +6,7 @@ import io.vertx.core.MultiMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -23,6 +24,8 @@ record SearchParams(String q, String service, Level minLevel, String environment
     private static final Set<String> KNOWN = Set.of("q", "service", "level", "environment", "node", "traceId", "since",
             "from", "to", "sort", "limit", "cursor", "token");
     static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
+    /** The longest window a query may cover: a query's cost grows with the days (indices) it reads. */
+    static final Duration MAX_WINDOW = Duration.ofDays(31);
 
     /** A parameter that cannot be used; the message says what it takes. */
     static final class BadParameter extends RuntimeException {
@@ -79,6 +82,11 @@ record SearchParams(String q, String service, Level minLevel, String environment
         if (from > to) {
             throw new BadParameter("from", "the window starts after it ends");
         }
+        if (to - from > MAX_WINDOW.toMillis()) {
+            throw new BadParameter(params.get("since") != null ? "since" : "from", "the window is "
+                    + Duration.ofMillis(to - from).toDays() + " days long; at most " + MAX_WINDOW.toDays()
+                    + " days can be searched at once");
+        }
         String sort = params.get("sort");
         if (sort != null && !sort.equals("asc") && !sort.equals("desc")) {
             throw new BadParameter("sort", "must be asc or desc");
@@ -114,6 +122,20 @@ record SearchParams(String q, String service, Level minLevel, String environment
             }
         }
         return from(params, nowMillis);
+    }
+
+    /**
+     * The daily indices the window touches (the indexer files an item under its own day): a query reads only those,
+     * not every day the history keeps.
+     */
+    List<String> indices() {
+        List<String> out = new java.util.ArrayList<>();
+        java.time.LocalDate last = Instant.ofEpochMilli(toMillis).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+        for (java.time.LocalDate d = Instant.ofEpochMilli(fromMillis).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+             !d.isAfter(last); d = d.plusDays(1)) {
+            out.add(io.switchboard.query.internal.EventDocuments.index(d.atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond() * 1_000_000));
+        }
+        return out;
     }
 
     /** The window as an Elasticsearch filter on @timestamp. */

@@ -73,7 +73,7 @@ final class StatsResource {
             filters.add(term("operation", operation));
         }
         Map<String, Aggregation> figures = figures();
-        SearchRequest request = SearchRequest.of(s -> s.index(EventDocuments.INDEX_PATTERN).ignoreUnavailable(true)
+        SearchRequest request = SearchRequest.of(s -> s.index(window.indices()).ignoreUnavailable(true)
                 .allowNoIndices(true).size(0)
                 .query(q -> q.bool(b -> b.filter(filters)))
                 .aggregations("services", a -> a.terms(t -> t.field("service").size(MAX_SERVICES))

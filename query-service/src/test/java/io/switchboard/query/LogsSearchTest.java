@@ -111,6 +111,17 @@ class LogsSearchTest {
     }
 
     @Test
+    void operatorsThatExpandToManyTermsAreReadAsTextAndWindowsAreBounded() {
+        assertThat(messages(get("q=timeout&since=1h"))).isNotEmpty();
+        assertThat(messages(get("q=" + enc("time*") + "&since=1h"))).as("a prefix query").isEmpty();
+        assertThat(messages(get("q=" + enc("timout~2") + "&since=1h"))).as("a fuzzy query").isEmpty();
+        var tooLong = harness.get("/api/v1/logs?since=40d", Tokens.operator(TENANT));
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(Json.parse(tooLong.body()).at("/error/message").asText()).contains("at most 31 days");
+        assertThat(harness.get("/api/v1/stats?since=400d", Tokens.operator(TENANT)).statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void cursorsPageThroughWithoutGapsOrDuplicatesWhileEventsArrive() throws Exception {
         Set<String> seen = new HashSet<>();
         List<String> order = new ArrayList<>();

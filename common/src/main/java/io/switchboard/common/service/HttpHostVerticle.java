@@ -73,6 +73,11 @@ public final class HttpHostVerticle extends VerticleBase {
                 .setPort(http.port())
                 .setMaxWebSocketFrameSize(wsLimits.hardFrameBytes())
                 .setMaxWebSocketMessageSize(wsLimits.hardFrameBytes())
+                // No permessage-deflate: the frame limits apply to compressed bytes, and what a frame inflates to
+                // would be in memory before any limit saw it. Protocol frames are small JSON; HTTP responses are
+                // still compressed (below).
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
                 .setCompressionSupported(true);
         return Future.all(services.stream().map(SwitchboardService::start).toList())
                 .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())

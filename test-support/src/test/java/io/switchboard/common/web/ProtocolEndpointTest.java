@@ -205,6 +205,31 @@ class ProtocolEndpointTest {
         }
     }
 
+    /**
+     * The server does not negotiate permessage-deflate: what a compressed frame inflates to is not bounded by the frame
+     * limits before it is in memory, so compressed frames are not taken at all (and the JSON frames are small).
+     */
+    @Test
+    void compressionIsNotNegotiatedSoNoFrameCanInflatePastTheLimits() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port)) {
+            socket.setSoTimeout(10_000);
+            String request = "GET /v1/test HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+                    + "Authorization: Bearer " + Tokens.client("acme") + "\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            String status = in.readLine();
+            List<String> headers = new java.util.ArrayList<>();
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                headers.add(line.toLowerCase(java.util.Locale.ROOT));
+            }
+            assertThat(status).contains("101");
+            assertThat(headers).noneMatch(h -> h.startsWith("sec-websocket-extensions"));
+        }
+    }
+
     private static void assertError(JsonNode frame, String code, String field) {
         assertThat(frame.get("type").asText()).as(frame.toString()).isEqualTo("error");
         assertThat(frame.get("code").asText()).as(frame.toString()).isEqualTo(code);
