@@ -263,8 +263,11 @@ final class RoutingResource {
 
     private static boolean unavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException
-                    || t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+            // Connection failures (08...), a statement cancelled by its timeout (57014), and calls refused while the
+            // database does not keep up: all mean "try again shortly", not a server bug.
+            if (t instanceof SQLTransientConnectionException || t instanceof java.sql.SQLTimeoutException
+                    || t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().equals("57014"))) {
                 return true;
             }
         }

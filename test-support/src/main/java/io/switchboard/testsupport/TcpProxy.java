@@ -19,6 +19,7 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
     private NetServer server;
     private final NetClient client;
+    private volatile boolean stalled;
 
     public TcpProxy(Vertx vertx, int targetPort, int port) {
         this.vertx = vertx;
@@ -49,10 +50,29 @@ public final class TcpProxy implements AutoCloseable {
                 Pipe<io.vertx.core.buffer.Buffer> up = in.pipe();
                 up.to(out);
                 out.pipe().to(in);
-                in.resume();
+                if (stalled) {
+                    out.pause();
+                } else {
+                    in.resume();
+                }
             });
         });
         WsTestClient.await(server.listen(port, "127.0.0.1"));
+    }
+
+    /**
+     * Stops forwarding bytes, both ways, on every connection (new ones too) without closing any: the far side is
+     * there but never answers, as a hung database or a black-holed network looks.
+     */
+    public void stall() {
+        stalled = true;
+        sockets.forEach(NetSocket::pause);
+    }
+
+    /** Forwards again what {@link #stall} held. */
+    public void unstall() {
+        stalled = false;
+        sockets.forEach(NetSocket::resume);
     }
 
     /** Closes every connection and stops accepting. */
