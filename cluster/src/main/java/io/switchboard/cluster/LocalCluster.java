@@ -91,12 +91,14 @@ public final class LocalCluster implements AutoCloseable {
         List<String> memberAddresses = new ArrayList<>();
         for (ServiceDefinition s : system.services().values()) {
             int n = s.replicas(env.name());
-            int[] p = new int[n * 2];
+            // Per replica: its HTTP port, its management port, its Hazelcast member port (0 for a client).
+            int[] p = new int[n * 3];
             for (int i = 0; i < n; i++) {
-                p[2 * i] = freePort();
-                p[2 * i + 1] = s.member() ? freePort() : 0;
+                p[3 * i] = freePort();
+                p[3 * i + 1] = freePort();
+                p[3 * i + 2] = s.member() ? freePort() : 0;
                 if (s.member()) {
-                    memberAddresses.add("127.0.0.1:" + p[2 * i + 1]);
+                    memberAddresses.add("127.0.0.1:" + p[3 * i + 2]);
                 }
             }
             ports.put(s, p);
@@ -105,10 +107,10 @@ public final class LocalCluster implements AutoCloseable {
             ServiceDefinition s = entry.getKey();
             int[] p = entry.getValue();
             List<ServiceProcess> list = new ArrayList<>();
-            for (int i = 0; i < p.length / 2; i++) {
+            for (int i = 0; i < p.length / 3; i++) {
                 String name = s.name() + "-" + (i + 1);
-                ServiceProcess process = new ServiceProcess(name, s, system.root(), p[2 * i], p[2 * i + 1],
-                        environment(s, env, stores, p[2 * i], p[2 * i + 1], memberAddresses), options.heap(),
+                ServiceProcess process = new ServiceProcess(name, s, system.root(), p[3 * i], p[3 * i + 1], p[3 * i + 2],
+                        environment(s, env, stores, p[3 * i], p[3 * i + 1], p[3 * i + 2], memberAddresses), options.heap(),
                         options.workDir().resolve("logs").resolve(name + ".log"));
                 list.add(process);
                 (s.member() ? members : clients).add(process);
@@ -148,10 +150,11 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private Map<String, String> environment(ServiceDefinition s, Environment env, Stores stores, int httpPort,
-                                            int hazelcastPort, List<String> members) {
+                                            int managementPort, int hazelcastPort, List<String> members) {
         Map<String, String> keys = new LinkedHashMap<>();
         keys.put("http.host", "127.0.0.1");
         keys.put("http.port", Integer.toString(httpPort));
+        keys.put("http.management-port", Integer.toString(managementPort));
         keys.put("auth.mode", "hs256");
         keys.put("auth.hs256-secret", options.hs256Secret());
         keys.put("hazelcast.mode", s.hazelcast());

@@ -27,6 +27,7 @@ public final class ServiceProcess {
     private final ServiceDefinition service;
     private final Path root;
     private final int httpPort;
+    private final int managementPort;
     private final int hazelcastPort;
     private final Map<String, String> environment;
     private final String heap;
@@ -37,12 +38,13 @@ public final class ServiceProcess {
      * @param hazelcastPort the member's port, or 0 for a service that joins as a client
      * @param environment   SWITCHBOARD_* variables; nothing else of the launcher's SWITCHBOARD_* environment leaks in
      */
-    ServiceProcess(String name, ServiceDefinition service, Path root, int httpPort, int hazelcastPort,
+    ServiceProcess(String name, ServiceDefinition service, Path root, int httpPort, int managementPort, int hazelcastPort,
                    Map<String, String> environment, String heap, Path log) {
         this.name = name;
         this.service = service;
         this.root = root;
         this.httpPort = httpPort;
+        this.managementPort = managementPort;
         this.hazelcastPort = hazelcastPort;
         this.environment = Map.copyOf(environment);
         this.heap = heap;
@@ -69,6 +71,11 @@ public final class ServiceProcess {
 
     public String url(String path) {
         return "http://127.0.0.1:" + httpPort + path;
+    }
+
+    /** A URL on the management port, where /metrics is (with /health and /ready). */
+    public String managementUrl(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
     }
 
     public Path log() {

@@ -29,6 +29,7 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
     /**
      * One service as system.yaml defines it.
      *
+     * @param managementPort where /metrics is served, apart from the public port
      * @param hazelcast  member (holds data) or client
      * @param config     the configuration keys it reads from the environment
      * @param secrets    those of them that are secrets (never written as values)
@@ -36,7 +37,8 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
      * @param replicas   replicas per environment
      * @param resources  cpu, memory, cpuLimit, memoryLimit
      */
-    public record ServiceDefinition(String name, String image, String main, String module, int port, List<String> paths,
+    public record ServiceDefinition(String name, String image, String main, String module, int port, int managementPort,
+                                    List<String> paths,
                                     String health, String readiness, String metrics, String hazelcast,
                                     List<String> needs, List<String> config, List<String> secrets,
                                     List<String> required, Map<String, Integer> replicas,
@@ -142,7 +144,7 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
         Map<String, String> resources = new LinkedHashMap<>();
         map(s, "resources").forEach((k, v) -> resources.put(k, String.valueOf(v)));
         return new ServiceDefinition(name, string(s, "image"), string(s, "main"), string(s, "module"),
-                ((Number) s.get("port")).intValue(), strings(s, "paths"), string(s, "health"), string(s, "readiness"),
+                ((Number) s.get("port")).intValue(), ((Number) s.get("managementPort")).intValue(), strings(s, "paths"), string(s, "health"), string(s, "readiness"),
                 string(s, "metrics"), string(s, "hazelcast"), strings(s, "needs"), strings(s, "config"),
                 strings(s, "secrets"), strings(s, "required"), replicas, resources);
     }

@@ -74,6 +74,8 @@ class MultiProcessClusterTest {
             ServiceProcess t1 = cluster.process("tracing-1");
             ServiceProcess t2 = cluster.process("tracing-2");
             assertThat(hazelcast(d1).path("members").asInt()).as("one cluster of the four members").isEqualTo(4);
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(cluster.gatewayUrl() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as("metrics through the gateway").isEqualTo(404);
 
             // The orders service reaches the replicas directly (discovery-1 and tracing-1 first); payments goes
             // through the gateway, as behind an ingress. The subscriber watches from discovery-2.
@@ -205,7 +207,7 @@ class MultiProcessClusterTest {
     }
 
     private double metric(ServiceProcess p, String name) throws Exception {
-        for (String line : send(URI.create(p.url("/metrics")), null).split("\n")) {
+        for (String line : send(URI.create(p.managementUrl("/metrics")), null).split("\n")) {
             if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }

@@ -51,6 +51,11 @@ class KubernetesOverlaysTest {
             assertThat(image).as(overlay + ": image of " + name).startsWith(service.image() + ":")
                     .doesNotEndWith(":latest").doesNotEndWith(":");
             assertThat(containerPort(container, "http")).as(overlay + ": port of " + name).isEqualTo(service.port());
+            // Metrics name tenants: scraped on the management port, which the Service (and so the Ingress) never exposes.
+            assertThat(containerPort(container, "management")).as(overlay + ": management port of " + name)
+                    .isEqualTo(service.managementPort());
+            assertThat(map(map(map(spec, "template"), "metadata"), "annotations"))
+                    .containsEntry("prometheus.io/port", Integer.toString(service.managementPort()));
             assertThat(probePath(container, "readinessProbe")).isEqualTo(service.readiness());
             assertThat(probePath(container, "livenessProbe")).isEqualTo(service.health());
             Map<String, Object> resources = map(container, "resources");
@@ -67,6 +72,12 @@ class KubernetesOverlaysTest {
             @SuppressWarnings("unchecked")
             Map<String, Object> svcPort = ((List<Map<String, Object>>) map(svc, "spec").get("ports")).getFirst();
             assertThat(svcPort.get("port")).isEqualTo(service.port());
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> svcPorts = (List<Map<String, Object>>) map(svc, "spec").get("ports");
+            assertThat(svcPorts).as(overlay + ": ports of Service switchboard-" + name)
+                    .noneMatch(p -> Integer.valueOf(service.managementPort()).equals(p.get("port"))
+                            || Integer.valueOf(service.managementPort()).equals(p.get("targetPort"))
+                            || "management".equals(p.get("targetPort")));
             find(objects, "PodDisruptionBudget", "switchboard-" + name);
             for (String path : service.paths()) {
                 assertThat(ingressBackend(objects, path)).as(overlay + ": Ingress route of " + path)

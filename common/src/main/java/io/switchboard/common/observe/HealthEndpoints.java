@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * GET /health (liveness: 200 while the process can answer, with every component's state), GET /ready (200 only
  * when every component is up, else 503) and GET /metrics (Prometheus text format). No token is needed: probes and
- * scrapers have none, and nothing here is tenant data. Keep these paths off the public ingress if that matters.
+ * scrapers have none. /health and /ready hold no tenant data; /metrics names tenants in its labels, so services
+ * serve it on their management port (http.management-port), which no ingress routes to.
  */
 public final class HealthEndpoints {
     private static final long PROBE_TIMEOUT_MS = 3_000;
@@ -31,9 +32,16 @@ public final class HealthEndpoints {
     }
 
     public void mount(Router router) {
+        mount(router, true);
+    }
+
+    /** Mounts /health and /ready, and /metrics if {@code withMetrics}. */
+    public void mount(Router router, boolean withMetrics) {
         router.get("/health").handler(ctx -> report(ctx, false));
         router.get("/ready").handler(ctx -> report(ctx, true));
-        router.get("/metrics").handler(this::metrics);
+        if (withMetrics) {
+            router.get("/metrics").handler(this::metrics);
+        }
     }
 
     private void metrics(RoutingContext ctx) {

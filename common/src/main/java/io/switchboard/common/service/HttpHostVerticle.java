@@ -29,6 +29,7 @@ public final class HttpHostVerticle extends VerticleBase {
     private final List<HealthCheck> extraChecks;
     private final PrometheusMeterRegistry registry;
     private HttpServer server;
+    private HttpServer management;
 
     /**
      * @param extraChecks stores the host itself owns (standalone's embedded stores), listed before the services'
@@ -55,7 +56,9 @@ public final class HttpHostVerticle extends VerticleBase {
                 }
             }
         }
-        new HealthEndpoints(vertx, checks, registry).mount(router);
+        HealthEndpoints health = new HealthEndpoints(vertx, checks, registry);
+        // /metrics names tenants: with a management port it is served there only, off the public path.
+        health.mount(router, http.managementPort() == null);
         services.forEach(s -> s.mount(router));
         router.route().last().handler(ctx -> HttpErrors.send(ctx, 404, "not_found",
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
@@ -79,7 +82,14 @@ public final class HttpHostVerticle extends VerticleBase {
                 .setPerMessageWebSocketCompressionSupported(false)
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setCompressionSupported(true);
-        return Future.all(services.stream().map(SwitchboardService::start).toList())
+        Future<?> managed = Future.succeededFuture();
+        if (http.managementPort() != null) {
+            Router internal = Router.router(vertx);
+            health.mount(internal, true);
+            managed = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(http.managementPort()))
+                    .requestHandler(internal).listen().onSuccess(s -> management = s);
+        }
+        return managed.compose(m -> Future.all(services.stream().map(SwitchboardService::start).toList()))
                 .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
                 .onSuccess(s -> server = s);
     }
@@ -89,10 +99,16 @@ public final class HttpHostVerticle extends VerticleBase {
         return server.actualPort();
     }
 
+    /** The management port actually bound, or -1 when /metrics is on the public port. */
+    public int managementPort() {
+        return management == null ? -1 : management.actualPort();
+    }
+
     @Override
     public Future<?> stop() {
         // Services first, so that they can tell their WebSocket clients to go elsewhere (1001) before the port closes.
         Future<?> stopped = Future.join(services.stream().map(SwitchboardService::stop).toList());
-        return stopped.transform(ar -> server == null ? Future.succeededFuture() : server.close());
+        return stopped.transform(ar -> server == null ? Future.succeededFuture() : server.close())
+                .transform(ar -> management == null ? Future.succeededFuture() : management.close());
     }
 }

@@ -72,7 +72,8 @@ public final class ServiceMain {
             System.exit(1);
             return;
         }
-        log().info("{} listening on {}:{}", name, http.host(), host.actualPort());
+        log().info("{} listening on {}:{}{}", name, http.host(), host.actualPort(),
+                host.managementPort() < 0 ? "" : ", /metrics on port " + host.managementPort());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log().info("{} stopping", name);
             try {

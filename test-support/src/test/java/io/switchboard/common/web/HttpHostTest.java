@@ -100,6 +100,49 @@ class HttpHostTest {
     }
 
     @Test
+    void withAManagementPortMetricsAreServedThereAndNotOnThePublicPort() throws Exception {
+        var registry = io.switchboard.common.observe.Metrics.registry("managed");
+        io.vertx.core.Vertx vertx = io.switchboard.common.observe.Metrics.vertx(registry);
+        try {
+            io.switchboard.common.service.SwitchboardService service = new io.switchboard.common.service.SwitchboardService() {
+                @Override
+                public String name() {
+                    return "managed";
+                }
+
+                @Override
+                public void mount(io.vertx.ext.web.Router router) {
+                }
+
+                @Override
+                public List<HealthCheck> healthChecks() {
+                    return List.of();
+                }
+            };
+            var host = new io.switchboard.common.service.HttpHostVerticle(
+                    new io.switchboard.common.config.HttpConfig("127.0.0.1", 0, 1_024, 0),
+                    io.switchboard.testsupport.ServiceHarness.LIMITS, List.of(service), List.of(), registry);
+            io.switchboard.testsupport.WsTestClient.await(vertx.deployVerticle(host));
+            java.util.function.Function<String, HttpResponse<String>> at = url -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            String pub = "http://127.0.0.1:" + host.actualPort();
+            String internal = "http://127.0.0.1:" + host.managementPort();
+            assertThat(host.managementPort()).isPositive().isNotEqualTo(host.actualPort());
+            assertThat(at.apply(pub + "/metrics").statusCode()).as("metrics on the public port").isEqualTo(404);
+            assertThat(at.apply(pub + "/ready").statusCode()).isEqualTo(200);
+            assertThat(at.apply(internal + "/metrics").body()).contains("jvm_memory_used_bytes");
+            assertThat(at.apply(internal + "/health").statusCode()).isEqualTo(200);
+        } finally {
+            io.switchboard.testsupport.WsTestClient.await(vertx.close());
+        }
+    }
+
+    @Test
     void unknownPathsGetAJson404AndOversizedBodiesA413() throws Exception {
         HttpResponse<String> missing = get("/api/v1/nothing-here", null);
         assertThat(missing.statusCode()).isEqualTo(404);
