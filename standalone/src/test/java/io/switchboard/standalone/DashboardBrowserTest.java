@@ -144,6 +144,26 @@ class DashboardBrowserTest {
         });
     }
 
+    /** The text of the first element {@code by} finds; a row the page re-renders meanwhile is looked up again. */
+    private String textOf(By by) {
+        return new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
+            List<WebElement> found = d.findElements(by);
+            return found.isEmpty() ? null : found.getFirst().getText();
+        });
+    }
+
+    /** Clicks the first element {@code by} finds, looking it up again if the page re-renders it first. */
+    private void click(By by) {
+        new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
+            List<WebElement> found = d.findElements(by);
+            if (found.isEmpty()) {
+                return false;
+            }
+            found.getFirst().click();
+            return true;
+        });
+    }
+
     private void screenshot(String name) throws IOException {
         Files.write(SCREENSHOTS.resolve(name + ".png"), ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
@@ -173,12 +193,11 @@ class DashboardBrowserTest {
         signedIn("services");
         until(By.cssSelector("tr[data-node-id='payments-1']"));
         assertThat(browser.findElements(By.cssSelector("tr[data-node-id]"))).hasSizeGreaterThanOrEqualTo(10);
-        assertThat(until(By.cssSelector("tr[data-service='orders']")).getText()).contains("1.2.0").contains("1.3.0");
+        assertThat(textOf(By.cssSelector("tr[data-service='orders']"))).contains("1.2.0").contains("1.3.0");
         try (Switchboard client = client()) {
             client.discovery().register(new Node(null, "search-7", "search", "1.0.0", "10.9.9.9:80", "prod", Map.of()))
                     .get(30, TimeUnit.SECONDS);
-            WebElement row = until(By.cssSelector("tr[data-node-id='search-7']"));
-            assertThat(row.getText()).contains("10.9.9.9:80").contains("healthy");
+            assertThat(textOf(By.cssSelector("tr[data-node-id='search-7']"))).contains("10.9.9.9:80").contains("healthy");
             screenshot("services");
         }
         // Closing the client deregisters its node; the page hears it without a reload.
@@ -235,10 +254,9 @@ class DashboardBrowserTest {
                 });
         screenshot("logs");
         browser.findElement(By.cssSelector("#logs-results a.trace-link")).click();
-        WebElement row = until(By.cssSelector("#waterfall .span-row"));
-        assertThat(row.getText()).contains("browser-check").contains("GET /browser-check");
-        row.click();
-        assertThat(until(By.cssSelector("#waterfall .span-detail:not([hidden])")).getText()).contains(marker);
+        assertThat(textOf(By.cssSelector("#waterfall .span-row"))).contains("browser-check").contains("GET /browser-check");
+        click(By.cssSelector("#waterfall .span-row"));
+        assertThat(textOf(By.cssSelector("#waterfall .span-detail:not([hidden])"))).contains(marker);
         noConsoleErrors();
 
         // A demo trace, for the screenshot: several services deep, old enough (15 s) for every span to be searchable.
@@ -269,18 +287,17 @@ class DashboardBrowserTest {
         new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class).until(d ->
                 d.findElements(By.cssSelector("#logs-results tr.log-row")).stream().anyMatch(r -> r.getText().contains(marker)));
         // Only the filtered service streams in, not the demo's other logs.
-        assertThat(browser.findElements(By.cssSelector("#logs-results tr.log-row")))
-                .allSatisfy(r -> assertThat(r.getText()).contains("tail-check"));
+        new WebDriverWait(browser, WAIT).ignoring(StaleElementReferenceException.class).until(d ->
+                d.findElements(By.cssSelector("#logs-results tr.log-row")).stream().allMatch(r -> r.getText().contains("tail-check")));
         noConsoleErrors();
     }
 
     @Test
     void aRollbackFromTheRoutingViewChangesTheStrategy() throws Exception {
         signedIn("routing");
-        WebElement orders = until(By.cssSelector("tr.routing-row[data-service='orders']"));
-        assertThat(orders.findElement(By.cssSelector(".strategy")).getText()).startsWith("canary");
+        assertThat(textOf(By.cssSelector("tr.routing-row[data-service='orders'] .strategy"))).startsWith("canary");
         int before = Json.parse(get("/api/v1/routing/orders?environment=prod")).path("version").asInt();
-        orders.findElement(By.cssSelector(".history-button")).click();
+        click(By.cssSelector("tr.routing-row[data-service='orders'] .history-button"));
         WebElement rollback = until(By.cssSelector(".rollback-button[data-version='1']"));
         screenshot("routing");
         rollback.click();
