@@ -187,7 +187,7 @@ public final class ServiceProcess {
     }
 
     /** A module's runtime classpath as the build wrote it: its classes, then its runtime dependencies. */
-    static String classpath(Path root, String module) {
+    public static String classpath(Path root, String module) {
         Path classes = root.resolve(module).resolve("target/classes");
         Path deps = root.resolve(module).resolve("target/classpath.txt");
         if (!Files.isDirectory(classes) || !Files.isRegularFile(deps)) {
@@ -206,7 +206,7 @@ public final class ServiceProcess {
      * parallelism, native access): ./switchboard and the test runner already pass them, so there is one list of
      * them in each of those, not another here. Heap and garbage collector are chosen per process instead.
      */
-    static List<String> inheritedJvmFlags() {
+    public static List<String> inheritedJvmFlags() {
         List<String> out = new ArrayList<>();
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("--enable-native-access") || arg.startsWith("--sun-misc-unsafe")

@@ -121,7 +121,7 @@ public final class DiscoveryService implements SwitchboardService {
         public void opened(Session session) {
             sessions.add(session);
             metrics.connections.incrementAndGet();
-            IMap<String, String> nodes = hazelcast.getMap("registry." + session.tenant());
+            IMap<String, io.switchboard.common.registry.RegistryEntry> nodes = hazelcast.getMap("registry." + session.tenant());
             metrics.tenantNodes(session.tenant(), nodes, IMap::size);
             session.attributes().put(STATE, new DiscoverySession(session, vertx, registry, hub, codec, config, metrics,
                     new DiscoverySession.Quotas(nodeQuota, subscriptionQuota, quotaMeter)));

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.common.codec.EventCodec;
+import io.switchboard.common.codec.JsonText;
 import io.switchboard.common.model.Node;
 import io.switchboard.common.protocol.CloseCode;
 import io.switchboard.common.protocol.ErrorCode;
@@ -132,12 +133,9 @@ final class DiscoverySession {
             for (PendingRegistration p : batch) {
                 Node node = p.registration().node();
                 if (ar.succeeded()) {
-                    ObjectNode answer = session.frame("registered").put("id", node.id())
-                            .put("ttl", p.registration().ttl().toSeconds());
-                    if (p.ref() != null) {
-                        answer.put("ref", p.ref());
-                    }
-                    session.send(answer);
+                    StringBuilder answer = new StringBuilder(96).append("{\"type\":\"registered\",\"id\":");
+                    JsonText.string(answer, node.id()).append(",\"ttl\":").append(p.registration().ttl().toSeconds());
+                    session.sendText(JsonText.field(answer, "ref", p.ref()).append('}').toString());
                 } else {
                     session.error(ErrorCode.UNAVAILABLE, "the registry could not store '" + node.id() + "': "
                             + ar.cause().getMessage() + "; retry", "node.id", p.ref());
@@ -185,11 +183,8 @@ final class DiscoverySession {
         }
         registry.remove(session.tenant(), id, RemovalReason.DEREGISTERED, session.id()).onComplete(ar -> {
             if (ar.succeeded()) {
-                ObjectNode answer = session.frame("deregistered").put("id", id);
-                if (ref != null) {
-                    answer.put("ref", ref);
-                }
-                session.send(answer);
+                StringBuilder answer = new StringBuilder(96).append("{\"type\":\"deregistered\",\"id\":");
+                session.sendText(JsonText.field(JsonText.string(answer, id), "ref", ref).append('}').toString());
             } else {
                 session.error(ErrorCode.UNAVAILABLE, "the registry could not remove '" + id + "': "
                         + ar.cause().getMessage() + "; it will expire by its TTL", "id", ref);

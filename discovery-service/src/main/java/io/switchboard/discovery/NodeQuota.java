@@ -59,7 +59,7 @@ final class NodeQuota {
             }
             c.reading = true;
         }
-        vertx.executeBlocking(() -> hazelcast.<String, String>getMap("registry." + tenant)
+        vertx.executeBlocking(() -> hazelcast.<String, io.switchboard.common.registry.RegistryEntry>getMap("registry." + tenant)
                 .aggregate(com.hazelcast.aggregation.Aggregators.count(), new io.switchboard.common.registry.LiveEntries()),
                 false).onComplete(ar -> {
             synchronized (c) {

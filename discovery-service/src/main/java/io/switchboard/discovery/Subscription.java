@@ -1,8 +1,7 @@
 package io.switchboard.discovery;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.common.codec.Json;
+import io.switchboard.common.codec.JsonText;
 import io.switchboard.common.model.Node;
 import io.switchboard.common.protocol.Session;
 import io.switchboard.common.registry.RegistryEntry;
@@ -170,28 +169,49 @@ final class Subscription {
         if (batch.isEmpty() && policyBatch.isEmpty()) {
             return;
         }
-        ObjectNode frame = session.frame("changes");
-        frame.put("subscription", id);
-        frame.put("revision", ++revision);
-        ArrayNode upserted = frame.putArray("upserted");
-        ArrayNode removed = frame.putArray("removed");
+        // Written as text: a change's wire form is shared by every subscription it goes to.
+        StringBuilder frame = new StringBuilder(64 + 160 * batch.size()).append("{\"type\":\"changes\",\"subscription\":");
+        JsonText.string(frame, id).append(",\"revision\":").append(++revision).append(",\"upserted\":[");
         long now = System.currentTimeMillis();
+        boolean first = true;
         for (RegistryChange c : batch.values()) {
             if (c.removed() == null) {
-                upserted.add(wire(c.node()));
+                frame.append(first ? "" : ",").append(c.wire());
+                first = false;
                 metrics.pushLatency.record(Math.max(0, now - c.writtenAt()), TimeUnit.MILLISECONDS);
-            } else {
-                removed.addObject().put("id", c.id()).put("reason", c.removed().wireName());
+            }
+        }
+        frame.append("],\"removed\":[");
+        first = true;
+        for (RegistryChange c : batch.values()) {
+            if (c.removed() != null) {
+                frame.append(first ? "" : ",").append(c.wire());
+                first = false;
                 if (c.removed() == RemovalReason.EXPIRED) {
                     metrics.expirations.increment();
                 }
             }
         }
+        frame.append(']');
         if (!policyBatch.isEmpty()) {
-            ObjectNode changed = frame.putObject("policies");
-            policyBatch.forEach((svc, p) -> changed.set(svc, p == null ? null : Json.MAPPER.valueToTree(p)));
+            frame.append(",\"policies\":");
+            policies(frame, policyBatch);
         }
-        session.send(frame);
+        session.sendText(frame.append('}').toString());
+    }
+
+    /** Appends service to policy as a JSON object; a null policy (withdrawn) as null. */
+    private static void policies(StringBuilder out, Map<String, RoutingPolicy> byService) {
+        out.append('{');
+        boolean first = true;
+        for (Map.Entry<String, RoutingPolicy> e : byService.entrySet()) {
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            JsonText.string(out, e.getKey()).append(':').append(e.getValue() == null ? "null" : Json.write(e.getValue()));
+        }
+        out.append('}');
     }
 
     private Future<Void> sendSnapshot() {
@@ -201,27 +221,28 @@ final class Subscription {
             if (closed) {
                 return Future.succeededFuture();
             }
-            ObjectNode frame = session.frame("snapshot");
-            frame.put("subscription", id);
-            frame.put("revision", ++revision);
-            ArrayNode nodes = frame.putArray("nodes");
-            List<Node> matching = entries.stream().map(RegistryEntry::node).filter(this::matches).toList();
-            matching.forEach(n -> nodes.add(wire(n)));
-            ObjectNode policyFrame = frame.putObject("policies");
+            StringBuilder frame = new StringBuilder(128 + 160 * entries.size()).append("{\"type\":\"snapshot\",\"subscription\":");
+            JsonText.string(frame, id).append(",\"revision\":").append(++revision).append(",\"nodes\":[");
+            boolean first = true;
+            for (RegistryEntry e : entries) {
+                if (matches(e.node())) {
+                    if (!first) {
+                        frame.append(',');
+                    }
+                    first = false;
+                    RegistryChange.wireNode(frame, e.node());
+                }
+            }
+            Map<String, RoutingPolicy> matchingPolicies = new LinkedHashMap<>();
             current.result().forEach((svc, p) -> {
                 if (service == null || service.equals(svc)) {
-                    policyFrame.set(svc, Json.MAPPER.valueToTree(p));
+                    matchingPolicies.put(svc, p);
                 }
             });
+            frame.append("],\"policies\":");
+            policies(frame, matchingPolicies);
             snapshotSent = true;
-            return session.send(frame).onComplete(ar -> flush());
+            return session.sendText(frame.append('}').toString()).onComplete(ar -> flush());
         });
-    }
-
-    /** A node as subscribers see it: without the tenant, which is the subscriber's own. */
-    static ObjectNode wire(Node node) {
-        ObjectNode json = Json.MAPPER.valueToTree(node);
-        json.remove("tenant");
-        return json;
     }
 }

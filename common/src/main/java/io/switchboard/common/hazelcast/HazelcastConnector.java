@@ -72,9 +72,16 @@ public final class HazelcastConnector {
         checkAsyncPool();
         Config hz = new Config();
         hz.setClusterName(clusterName);
+        io.switchboard.common.registry.RegistryProcessors.configure(hz.getSerializationConfig());
         hz.setProperty("hazelcast.logging.type", "slf4j");
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
         hz.setProperty("hazelcast.phone.home.enabled", "false");
+        // Hazelcast's own metrics feed Management Center and JMX, neither of which Switchboard uses (its metrics are
+        // Micrometer's). Collecting them walks every partition of every map every few seconds, and the registry has
+        // two maps per tenant: with a few dozen tenants that was a tenth of a busy member's CPU. Per-map statistics
+        // (counted on every operation) go for the same reason.
+        hz.getMetricsConfig().setEnabled(false);
+        hz.addMapConfig(new com.hazelcast.config.MapConfig("registry*").setStatisticsEnabled(false));
         hz.getNetworkConfig().setPort(port).setPortAutoIncrement(true).setPortCount(20);
         JoinConfig join = hz.getNetworkConfig().getJoin();
         join.getMulticastConfig().setEnabled(false);
@@ -92,7 +99,9 @@ public final class HazelcastConnector {
         checkAsyncPool();
         ClientConfig client = new ClientConfig();
         client.setClusterName(config.clusterName());
+        io.switchboard.common.registry.RegistryProcessors.configure(client.getSerializationConfig());
         client.setProperty("hazelcast.logging.type", "slf4j");
+        client.getMetricsConfig().setEnabled(false);
         client.setProperty("hazelcast.client.shutdownhook.enabled", "false");
         String dns = kubernetesDns(config);
         if (dns != null) {

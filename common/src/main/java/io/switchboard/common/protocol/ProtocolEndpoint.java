@@ -35,6 +35,8 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
     private final Map<String, MessageHandler> handlers;
     private final SessionListener listener;
     private final Map<String, Integer> advertised;
+    /** Whether some message type reads its own text; if none does, every frame is parsed once, as a tree. */
+    private final boolean anyStreaming;
     private io.micrometer.core.instrument.Counter slowClients = io.micrometer.core.instrument.Counter
             .builder("switchboard.ws.slow.clients").register(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private io.switchboard.common.quota.TenantCount connectionQuota;
@@ -65,6 +67,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         this.handlers = Map.copyOf(handlers);
         this.listener = listener;
         this.advertised = Map.copyOf(advertised);
+        this.anyStreaming = handlers.values().stream().anyMatch(h -> h instanceof MessageHandler.Streaming);
     }
 
     /** Counts this endpoint's sessions closed for not reading what was sent ({@code switchboard_ws_slow_clients_total}). */
@@ -157,27 +160,43 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
                     + " bytes; split it into smaller ones", null, null);
             return;
         }
-        Json.FrameHead head;
-        try {
-            head = Json.head(text);
-        } catch (Json.DecodeException e) {
-            session.error(ErrorCode.MALFORMED_FRAME, "the frame " + e.getMessage(), null, null);
-            return;
-        }
-        if (!head.object()) {
-            session.error(ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object with a type", null, null);
-            return;
-        }
-        String type = head.type();
-        MessageHandler handler = type == null ? null : handlers.get(type);
-        // Hot message types read their own text; every other frame is read as a tree once, here.
+        String type;
+        String ref;
+        MessageHandler handler;
         JsonNode tree = null;
-        String ref = head.ref();
+        if (anyStreaming) {
+            // Peek at the type: hot message types read their own text; every other frame is read as a tree once.
+            Json.FrameHead head;
+            try {
+                head = Json.head(text);
+            } catch (Json.DecodeException e) {
+                session.error(ErrorCode.MALFORMED_FRAME, "the frame " + e.getMessage(), null, null);
+                return;
+            }
+            if (!head.object()) {
+                session.error(ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object with a type", null, null);
+                return;
+            }
+            type = head.type();
+            ref = head.ref();
+            handler = type == null ? null : handlers.get(type);
+        } else {
+            type = null;
+            ref = null;
+            handler = null;
+        }
         if (!(handler instanceof MessageHandler.Streaming)) {
             tree = parseOrReport(session, text);
             if (tree == null) {
                 return;
             }
+            if (!tree.isObject()) {
+                session.error(ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object with a type", null, null);
+                return;
+            }
+            JsonNode typeNode = tree.get("type");
+            type = typeNode != null && typeNode.isTextual() ? typeNode.asText() : null;
+            handler = type == null ? null : handlers.get(type);
             JsonNode refNode = tree.get("ref");
             ref = refNode != null && refNode.isTextual() ? refNode.asText() : ref;
         }

@@ -2,38 +2,60 @@ package io.switchboard.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
-import java.io.Serial;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Stores a registration, keeping the original registration time when the same owner re-registers a live node
- * (a heartbeat by register). Runs on the member that owns the key.
+ * (a heartbeat by register). Runs on the member that owns the key (and on its backup).
  */
-final class RegisterProcessor implements EntryProcessor<String, String, Object> {
-    @Serial
-    private static final long serialVersionUID = 3L;
+final class RegisterProcessor implements EntryProcessor<String, RegistryEntry, Object>, IdentifiedDataSerializable {
+    private RegistryEntry next;
+    private long expiryMillis;
 
-    private final String json;
-    private final long expiryMillis;
+    RegisterProcessor() {
+    }
 
-    RegisterProcessor(String json, long expiryMillis) {
-        this.json = json;
+    RegisterProcessor(RegistryEntry next, long expiryMillis) {
+        this.next = next;
         this.expiryMillis = expiryMillis;
     }
 
     @Override
-    public Object process(Map.Entry<String, String> entry) {
-        String value = json;
-        if (entry.getValue() != null) {
-            RegistryEntry before = RegistryEntry.fromJson(entry.getValue());
-            RegistryEntry next = RegistryEntry.fromJson(json);
-            if (before.live() && before.owner().equals(next.owner())) {
-                value = new RegistryEntry(next.node(), next.ttlSeconds(), before.registeredAt(), next.lastSeen(),
-                        next.owner(), null).toJson();
-            }
+    public Object process(Map.Entry<String, RegistryEntry> entry) {
+        RegistryEntry value = next;
+        RegistryEntry before = entry.getValue();
+        if (before != null && before.live() && before.owner().equals(next.owner())) {
+            value = new RegistryEntry(next.node(), next.ttlSeconds(), before.registeredAt(), next.lastSeen(),
+                    next.owner(), null);
         }
-        ((ExtendedMapEntry<String, String>) entry).setValue(value, expiryMillis, TimeUnit.MILLISECONDS);
+        ((ExtendedMapEntry<String, RegistryEntry>) entry).setValue(value, expiryMillis, TimeUnit.MILLISECONDS);
         return null;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return RegistryProcessors.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return RegistryProcessors.REGISTER;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        RegistryEntrySerializer.INSTANCE.write(out, next);
+        out.writeLong(expiryMillis);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        next = RegistryEntrySerializer.INSTANCE.read(in);
+        expiryMillis = in.readLong();
     }
 }

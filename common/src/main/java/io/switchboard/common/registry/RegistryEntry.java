@@ -2,12 +2,12 @@ package io.switchboard.common.registry;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
 
 /**
- * What the registry holds for one node, stored as JSON in the tenant's map. A removed node is kept for a moment as
- * a tombstone ({@code removed} set) so that every replica's listener learns why it left.
+ * What the registry holds for one node: the value in the tenant's map, stored as {@link RegistryEntrySerializer}
+ * writes it. A removed node is kept for a moment as a tombstone ({@code removed} set) so that every replica's
+ * listener learns why it left.
  *
  * @param ttlSeconds   the TTL the node registered with
  * @param registeredAt when it (last) registered, epoch milliseconds
@@ -30,17 +30,5 @@ public record RegistryEntry(Node node, int ttlSeconds, long registeredAt, long l
 
     public RegistryEntry tombstone(RemovalReason reason) {
         return new RegistryEntry(node, ttlSeconds, registeredAt, lastSeen, owner, reason);
-    }
-
-    public String toJson() {
-        return Json.write(this);
-    }
-
-    public static RegistryEntry fromJson(String json) {
-        try {
-            return Json.MAPPER.readValue(json, RegistryEntry.class);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("unreadable registry entry: " + e.getMessage(), e);
-        }
     }
 }

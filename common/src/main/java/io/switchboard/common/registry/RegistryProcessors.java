@@ -1,7 +1,6 @@
 package io.switchboard.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
-import java.util.Map;
 
 /**
  * The entry processors of the registry maps. Hazelcast runs them on whichever member owns the key (and on its
@@ -12,16 +11,38 @@ import java.util.Map;
 public final class RegistryProcessors {
     /** How long a tombstone stays so that every replica's listener sees why a node left. */
     public static final long TOMBSTONE_MILLIS = 2_000;
+    /**
+     * The processors travel as Hazelcast IdentifiedDataSerializable (a factory id and a class id, then their fields),
+     * not Java serialization, which was most of a registration's cost on the partition threads. Every member and
+     * client registers {@link #factory()} (HazelcastConnector does).
+     */
+    public static final int FACTORY_ID = 1701;
+    static final int REGISTER = 1;
+    static final int INDEX = 2;
+    static final int REFRESH = 3;
+    static final int TOUCH = 4;
+    static final int REMOVE = 5;
+    static final int LIVE_ENTRIES = 6;
 
     private RegistryProcessors() {
     }
 
     /**
-     * Stores a registration (the entry's JSON), expiring after {@code expiryMillis}; a re-registration by the same
-     * owner keeps the original registration time. Returns nothing.
+     * What every member and client of the cluster must register: the processors' factory and the serializer of
+     * {@link RegistryEntry}, the registry maps' values.
      */
-    public static EntryProcessor<String, String, Object> register(String entryJson, long expiryMillis) {
-        return new RegisterProcessor(entryJson, expiryMillis);
+    public static void configure(com.hazelcast.config.SerializationConfig config) {
+        config.addDataSerializableFactory(FACTORY_ID, factory());
+        config.addSerializerConfig(new com.hazelcast.config.SerializerConfig().setTypeClass(RegistryEntry.class)
+                .setImplementation(RegistryEntrySerializer.INSTANCE));
+    }
+
+    /**
+     * Stores a registration, expiring after {@code expiryMillis}; a re-registration by the same owner keeps the
+     * original registration time. Returns nothing.
+     */
+    public static EntryProcessor<String, RegistryEntry, Object> register(RegistryEntry entry, long expiryMillis) {
+        return new RegisterProcessor(entry, expiryMillis);
     }
 
     /** Points an address-index entry at a node id; returns the id it pointed at before, or null. */
@@ -29,16 +50,13 @@ public final class RegistryProcessors {
         return new IndexProcessor(nodeId, expiryMillis);
     }
 
-    /**
-     * Extends live nodes' expiry, each by its own remaining lifetime, marking them seen at {@code now}; returns
-     * false for keys that are not live.
-     */
-    public static EntryProcessor<String, String, Boolean> refresh(Map<String, Long> remainingMillis, long now) {
+    /** Extends a live node's expiry to {@code remainingMillis} from now, marking it seen; false if it is not live. */
+    public static EntryProcessor<String, RegistryEntry, Boolean> refresh(long remainingMillis, long now) {
         return new RefreshProcessor(remainingMillis, now);
     }
 
-    /** Extends the expiry of address-index entries without changing them. */
-    public static EntryProcessor<String, String, Boolean> touch(Map<String, Long> remainingMillis) {
+    /** Extends the expiry of an address-index entry without changing it. */
+    public static EntryProcessor<String, String, Boolean> touch(long remainingMillis) {
         return new TouchProcessor(remainingMillis);
     }
 
@@ -47,8 +65,21 @@ public final class RegistryProcessors {
      * session owns it; if {@code service} is not null, only when it is still at that service and address.
      * Returns true when a live node was removed.
      */
-    public static EntryProcessor<String, String, Boolean> remove(RemovalReason reason, String owner, String service,
+    public static EntryProcessor<String, RegistryEntry, Boolean> remove(RemovalReason reason, String owner, String service,
                                                                  String address) {
         return new RemoveProcessor(reason, owner, service, address);
+    }
+
+    /** Makes the processors from their ids when they arrive on a member. */
+    static com.hazelcast.nio.serialization.DataSerializableFactory factory() {
+        return classId -> switch (classId) {
+            case REGISTER -> new RegisterProcessor();
+            case INDEX -> new IndexProcessor();
+            case REFRESH -> new RefreshProcessor();
+            case TOUCH -> new TouchProcessor();
+            case REMOVE -> new RemoveProcessor();
+            case LIVE_ENTRIES -> new LiveEntries();
+            default -> null;
+        };
     }
 }

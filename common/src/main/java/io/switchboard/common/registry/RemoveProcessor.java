@@ -2,7 +2,10 @@ package io.switchboard.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
-import java.io.Serial;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -11,14 +14,14 @@ import java.util.concurrent.TimeUnit;
  * owns it (graceful close must not remove a node another connection took over), or only if it is still at a given
  * service and address (replacement).
  */
-final class RemoveProcessor implements EntryProcessor<String, String, Boolean> {
-    @Serial
-    private static final long serialVersionUID = 1L;
+final class RemoveProcessor implements EntryProcessor<String, RegistryEntry, Boolean>, IdentifiedDataSerializable {
+    private RemovalReason reason;
+    private String owner;
+    private String service;
+    private String address;
 
-    private final RemovalReason reason;
-    private final String owner;
-    private final String service;
-    private final String address;
+    RemoveProcessor() {
+    }
 
     RemoveProcessor(RemovalReason reason, String owner, String service, String address) {
         this.reason = reason;
@@ -28,18 +31,41 @@ final class RemoveProcessor implements EntryProcessor<String, String, Boolean> {
     }
 
     @Override
-    public Boolean process(Map.Entry<String, String> entry) {
-        if (entry.getValue() == null) {
-            return false;
-        }
-        RegistryEntry e = RegistryEntry.fromJson(entry.getValue());
-        if (!e.live()
+    public Boolean process(Map.Entry<String, RegistryEntry> entry) {
+        RegistryEntry e = entry.getValue();
+        if (e == null || !e.live()
                 || owner != null && !owner.equals(e.owner())
                 || service != null && !(service.equals(e.node().service()) && address.equals(e.node().address()))) {
             return false;
         }
-        ((ExtendedMapEntry<String, String>) entry).setValue(e.tombstone(reason).toJson(),
+        ((ExtendedMapEntry<String, RegistryEntry>) entry).setValue(e.tombstone(reason),
                 RegistryProcessors.TOMBSTONE_MILLIS, TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return RegistryProcessors.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return RegistryProcessors.REMOVE;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeString(reason.name());
+        out.writeString(owner);
+        out.writeString(service);
+        out.writeString(address);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        reason = RemovalReason.valueOf(in.readString());
+        owner = in.readString();
+        service = in.readString();
+        address = in.readString();
     }
 }

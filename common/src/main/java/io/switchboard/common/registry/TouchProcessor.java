@@ -2,18 +2,21 @@ package io.switchboard.common.registry;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
-import java.io.Serial;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Extends the expiry of address-index entries along with their nodes, without changing them. */
-final class TouchProcessor implements EntryProcessor<String, String, Boolean> {
-    @Serial
-    private static final long serialVersionUID = 1L;
+/** Extends the expiry of an address-index entry along with its node, without changing it. */
+final class TouchProcessor implements EntryProcessor<String, String, Boolean>, IdentifiedDataSerializable {
+    private long remainingMillis;
 
-    private final Map<String, Long> remainingMillis;
+    TouchProcessor() {
+    }
 
-    TouchProcessor(Map<String, Long> remainingMillis) {
+    TouchProcessor(long remainingMillis) {
         this.remainingMillis = remainingMillis;
     }
 
@@ -22,8 +25,27 @@ final class TouchProcessor implements EntryProcessor<String, String, Boolean> {
         if (entry.getValue() == null) {
             return false;
         }
-        ((ExtendedMapEntry<String, String>) entry).setValue(entry.getValue(),
-                remainingMillis.get(entry.getKey()), TimeUnit.MILLISECONDS);
+        ((ExtendedMapEntry<String, String>) entry).setValue(entry.getValue(), remainingMillis, TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return RegistryProcessors.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return RegistryProcessors.TOUCH;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeLong(remainingMillis);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        remainingMillis = in.readLong();
     }
 }

@@ -24,11 +24,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * The registry in Hazelcast: one map per tenant ({@code registry.<tenant>}, node id to {@link RegistryEntry} JSON,
+ * The registry in Hazelcast: one map per tenant ({@code registry.<tenant>}, node id to {@link RegistryEntry},
  * expiring with each node's TTL) and one index per tenant from service and address to node id
  * ({@code registry-address.<tenant>}) for finding the node a new one replaces. A map per tenant keeps tenants
  * apart by construction: no read or listener can see another tenant's map.
@@ -49,7 +50,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
         this.hazelcast = hazelcast;
     }
 
-    private IMap<String, String> nodes(String tenant) {
+    private IMap<String, RegistryEntry> nodes(String tenant) {
         return hazelcast.getMap("registry." + tenant);
     }
 
@@ -65,33 +66,44 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
         return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
     }
 
+    /**
+     * Completes on the caller's context once every call has: one hop back to the event loop for a whole batch, where
+     * a future per call would cost one each.
+     */
+    private Future<Void> allOf(List<CompletableFuture<?>> calls) {
+        return future(CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)));
+    }
+
     @Override
     public Future<Void> register(String tenant, List<Registration> batch, String owner) {
         long now = System.currentTimeMillis();
-        List<Future<?>> writes = new ArrayList<>(batch.size() * 2);
-        List<Future<String>> previousAtAddress = new ArrayList<>(batch.size());
+        IMap<String, RegistryEntry> nodes = nodes(tenant);
+        IMap<String, String> addresses = addresses(tenant);
+        List<CompletableFuture<?>> writes = new ArrayList<>(batch.size() * 2);
+        List<CompletableFuture<String>> previousAtAddress = new ArrayList<>(batch.size());
         // One small call per node and per address, all in flight at once: a multi-key call would ship the whole
         // batch to every partition, which costs more than it saves.
         for (Registration r : batch) {
             Node node = r.node();
             long expiry = r.ttl().toMillis() + EXPIRY_SLACK_MILLIS;
-            String json = new RegistryEntry(node, (int) r.ttl().toSeconds(), now, now, owner, null).toJson();
-            writes.add(future(nodes(tenant).submitToKey(node.id(), RegistryProcessors.register(json, expiry))));
-            Future<String> previous = future(addresses(tenant).submitToKey(addressKey(node), RegistryProcessors.index(node.id(), expiry)));
+            RegistryEntry entry = new RegistryEntry(node, (int) r.ttl().toSeconds(), now, now, owner, null);
+            writes.add(nodes.submitToKey(node.id(), RegistryProcessors.register(entry, expiry)).toCompletableFuture());
+            CompletableFuture<String> previous = addresses.submitToKey(addressKey(node),
+                    RegistryProcessors.index(node.id(), expiry)).toCompletableFuture();
             writes.add(previous);
             previousAtAddress.add(previous);
         }
-        return Future.all(writes).compose(all -> {
-            List<Future<Boolean>> replaced = new ArrayList<>();
+        return allOf(writes).compose(all -> {
+            List<CompletableFuture<?>> replaced = new ArrayList<>();
             for (int i = 0; i < batch.size(); i++) {
                 Node node = batch.get(i).node();
-                String previous = previousAtAddress.get(i).result();
+                String previous = previousAtAddress.get(i).join();
                 if (previous != null && !previous.equals(node.id())) {
-                    replaced.add(future(nodes(tenant).submitToKey(previous,
-                            RegistryProcessors.remove(RemovalReason.REPLACED, null, node.service(), node.address()))));
+                    replaced.add(nodes.submitToKey(previous, RegistryProcessors.remove(RemovalReason.REPLACED, null,
+                            node.service(), node.address())).toCompletableFuture());
                 }
             }
-            return Future.join(replaced).mapEmpty();
+            return replaced.isEmpty() ? Future.succeededFuture() : allOf(replaced);
         });
     }
 
@@ -100,20 +112,26 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
         if (remaining.isEmpty()) {
             return Future.succeededFuture(Set.of());
         }
-        Map<String, Long> byId = new HashMap<>();
-        Map<String, Long> byAddress = new HashMap<>();
-        remaining.forEach((node, d) -> {
-            byId.put(node.id(), Math.max(1, d.toMillis()) + EXPIRY_SLACK_MILLIS);
-            byAddress.put(addressKey(node), Math.max(1, d.toMillis()) + EXPIRY_SLACK_MILLIS);
-        });
         long now = System.currentTimeMillis();
-        Future<Map<String, Boolean>> refreshed = future(nodes(tenant).submitToKeys(byId.keySet(), RegistryProcessors.refresh(byId, now)));
-        Future<Map<String, Boolean>> touched = future(addresses(tenant).submitToKeys(byAddress.keySet(), RegistryProcessors.touch(byAddress)));
-        return Future.all(refreshed, touched).map(all -> {
-            Set<String> missing = new HashSet<>(byId.keySet());
-            refreshed.result().forEach((id, ok) -> {
-                if (Boolean.TRUE.equals(ok)) {
-                    missing.remove(id);
+        // One small call per node and address, all in flight at once (as for registrations): a call for many keys
+        // would ship all of them to every partition.
+        IMap<String, RegistryEntry> nodes = nodes(tenant);
+        IMap<String, String> addresses = addresses(tenant);
+        Map<String, CompletableFuture<Boolean>> refreshed = new HashMap<>();
+        List<CompletableFuture<?>> all = new ArrayList<>(remaining.size() * 2);
+        remaining.forEach((node, d) -> {
+            long millis = Math.max(1, d.toMillis()) + EXPIRY_SLACK_MILLIS;
+            CompletableFuture<Boolean> r = nodes.submitToKey(node.id(), RegistryProcessors.refresh(millis, now))
+                    .toCompletableFuture();
+            refreshed.put(node.id(), r);
+            all.add(r);
+            all.add(addresses.submitToKey(addressKey(node), RegistryProcessors.touch(millis)).toCompletableFuture());
+        });
+        return allOf(all).map(done -> {
+            Set<String> missing = new HashSet<>();
+            refreshed.forEach((id, r) -> {
+                if (!Boolean.TRUE.equals(r.join())) {
+                    missing.add(id);
                 }
             });
             return missing;
@@ -129,8 +147,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
     public Future<List<RegistryEntry>> entries(String tenant) {
         return vertx.executeBlocking(() -> {
             List<RegistryEntry> out = new ArrayList<>();
-            for (String json : nodes(tenant).values()) {
-                RegistryEntry e = RegistryEntry.fromJson(json);
+            for (RegistryEntry e : nodes(tenant).values()) {
                 if (e.live()) {
                     out.add(e);
                 }
@@ -141,7 +158,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
 
     @Override
     public Future<AutoCloseable> watch(String tenant, Consumer<RegistryChange> listener) {
-        IMap<String, String> map = nodes(tenant);
+        IMap<String, RegistryEntry> map = nodes(tenant);
         return vertx.executeBlocking(() -> {
             UUID id = map.addEntryListener(new ChangeListener(listener), true);
             return (AutoCloseable) () -> map.removeEntryListener(id);
@@ -150,21 +167,22 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
 
     /** Turns map events into registry changes; refreshes that change nothing a subscriber sees are dropped. */
     private record ChangeListener(Consumer<RegistryChange> listener) implements
-            EntryAddedListener<String, String>, EntryUpdatedListener<String, String>, EntryRemovedListener<String, String>,
-            EntryExpiredListener<String, String>, EntryEvictedListener<String, String> {
+            EntryAddedListener<String, RegistryEntry>, EntryUpdatedListener<String, RegistryEntry>,
+            EntryRemovedListener<String, RegistryEntry>, EntryExpiredListener<String, RegistryEntry>,
+            EntryEvictedListener<String, RegistryEntry> {
 
         @Override
-        public void entryAdded(EntryEvent<String, String> event) {
-            RegistryEntry now = RegistryEntry.fromJson(event.getValue());
+        public void entryAdded(EntryEvent<String, RegistryEntry> event) {
+            RegistryEntry now = event.getValue();
             if (now.live()) {
                 listener.accept(new RegistryChange(now.node(), null, now.lastSeen()));
             }
         }
 
         @Override
-        public void entryUpdated(EntryEvent<String, String> event) {
-            RegistryEntry before = event.getOldValue() == null ? null : RegistryEntry.fromJson(event.getOldValue());
-            RegistryEntry now = RegistryEntry.fromJson(event.getValue());
+        public void entryUpdated(EntryEvent<String, RegistryEntry> event) {
+            RegistryEntry before = event.getOldValue();
+            RegistryEntry now = event.getValue();
             boolean wasLive = before != null && before.live();
             if (!now.live()) {
                 if (wasLive) {
@@ -176,26 +194,22 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
         }
 
         @Override
-        public void entryRemoved(EntryEvent<String, String> event) {
+        public void entryRemoved(EntryEvent<String, RegistryEntry> event) {
             gone(event.getOldValue(), RemovalReason.DEREGISTERED);
         }
 
         @Override
-        public void entryExpired(EntryEvent<String, String> event) {
+        public void entryExpired(EntryEvent<String, RegistryEntry> event) {
             gone(event.getOldValue(), RemovalReason.EXPIRED);
         }
 
         @Override
-        public void entryEvicted(EntryEvent<String, String> event) {
+        public void entryEvicted(EntryEvent<String, RegistryEntry> event) {
             gone(event.getOldValue(), RemovalReason.EXPIRED);
         }
 
-        private void gone(String oldValue, RemovalReason reason) {
-            if (oldValue == null) {
-                return;
-            }
-            RegistryEntry before = RegistryEntry.fromJson(oldValue);
-            if (before.live()) {
+        private void gone(RegistryEntry before, RemovalReason reason) {
+            if (before != null && before.live()) {
                 listener.accept(new RegistryChange(before.node(), reason, System.currentTimeMillis()));
             }
         }
