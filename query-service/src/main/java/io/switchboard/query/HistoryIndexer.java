@@ -42,6 +42,12 @@ public final class HistoryIndexer {
     private static final long IDLE_POLL_MILLIS = 200;
     /** Hazelcast reads at most 1,000 items from a ring at once. */
     private static final int RING_READ_MAX = 1_000;
+    /**
+     * Bulk requests one ring may have in flight. With one, a busy ring (one busy connection writes to one ring) is
+     * indexed by one Elasticsearch write thread at a time, and from one connection at 15,000 events/s the ring was
+     * overwritten before it was indexed; with two, a second thread works on the next bulk meanwhile.
+     */
+    static final int BULKS_IN_FLIGHT = 2;
 
     private final Vertx vertx;
     private final HistoryStore store;
@@ -63,6 +69,8 @@ public final class HistoryIndexer {
     private final int[] generation;
     /** Each ring's capacity, read when indexing it (re)starts (a ring read may not ask for more). */
     private final long[] capacity;
+    /** Each ring's bulk requests in flight, oldest first, for the current generation. */
+    private final Pipeline[] pipelines;
     private long renewTimer = -1;
     private volatile boolean stopped;
 
@@ -77,6 +85,7 @@ public final class HistoryIndexer {
         this.running = new boolean[config.ringShards()];
         this.generation = new int[config.ringShards()];
         this.capacity = new long[config.ringShards()];
+        this.pipelines = new Pipeline[config.ringShards()];
         indexed = Counter.builder("switchboard.history.indexed").description("Items indexed into Elasticsearch").register(meters);
         lost = Counter.builder("switchboard.history.lost")
                 .description("Items the buffer overwrote before they were indexed").register(meters);
@@ -160,6 +169,7 @@ public final class HistoryIndexer {
             }
             LOG.info("indexing {} from sequence {}", ring(shard), ar.result());
             assemblers[shard] = new RingSlots.Assembler();
+            pipelines[shard] = new Pipeline();
             read(shard, gen, ar.result());
         });
     }
@@ -206,7 +216,7 @@ public final class HistoryIndexer {
         read.onComplete(ar -> {
             if (ar.failed()) {
                 if (!batch.docs.isEmpty()) {
-                    index(shard, gen, batch.docs, next, 1_000);
+                    dispatch(shard, gen, batch.docs, next);
                     return;
                 }
                 LOG.warn("{}: reading the ring failed, retrying in 1 s: {}", ring(shard), ar.cause().getMessage());
@@ -218,7 +228,7 @@ public final class HistoryIndexer {
                 if (batch.docs.isEmpty()) {
                     vertx.setTimer(IDLE_POLL_MILLIS, t -> read(shard, gen, next));
                 } else {
-                    index(shard, gen, batch.docs, next, 1_000);
+                    dispatch(shard, gen, batch.docs, next);
                 }
                 return;
             }
@@ -246,9 +256,66 @@ public final class HistoryIndexer {
             if (result.readCount() == asked && !batch.full(config)) {
                 read(shard, gen, after, batch);
             } else {
-                index(shard, gen, batch.docs, after, 1_000);
+                dispatch(shard, gen, batch.docs, after);
             }
         });
+    }
+
+    /** A ring's bulk requests in flight, in ring order, and where its reading waits while they are too many. */
+    private static final class Pipeline {
+        final java.util.ArrayDeque<Bulk> inFlight = new java.util.ArrayDeque<>();
+        /** The sequence reading goes on from once a bulk request completes, or -1 while reading runs. */
+        long parkedAt = -1;
+        /** Checkpoint writes, one after the other, so that a later one never lands before an earlier one. */
+        Future<Void> checkpoints = Future.succeededFuture();
+    }
+
+    /** One bulk request: the checkpoint its completion allows (once every earlier one completed too). */
+    private static final class Bulk {
+        final long checkpoint;
+        boolean done;
+
+        Bulk(long checkpoint) {
+            this.checkpoint = checkpoint;
+        }
+    }
+
+    /**
+     * Sends a batch, and reads on at once while the ring has fewer than {@link #BULKS_IN_FLIGHT} in flight. The
+     * checkpoint it allows is fixed now: the checkpoint never passes the first part of an item still being put
+     * together, so a takeover reads that item whole.
+     */
+    private void dispatch(int shard, int gen, List<BulkWriter.Doc> docs, long nextSeq) {
+        Pipeline pipe = pipelines[shard];
+        long pendingSince = assemblers[shard].pendingSince();
+        Bulk bulk = new Bulk((pendingSince >= 0 ? Math.min(pendingSince, nextSeq) : nextSeq) - 1);
+        pipe.inFlight.add(bulk);
+        index(shard, gen, pipe, bulk, docs, 1_000);
+        if (pipe.inFlight.size() < BULKS_IN_FLIGHT) {
+            read(shard, gen, nextSeq);
+        } else {
+            pipe.parkedAt = nextSeq;
+        }
+    }
+
+    /** A bulk request completed: checkpoints past every completed one at the head, and lets reading go on. */
+    private void completed(int shard, int gen, Pipeline pipe, Bulk bulk) {
+        bulk.done = true;
+        long checkpoint = -1;
+        while (!pipe.inFlight.isEmpty() && pipe.inFlight.peekFirst().done) {
+            checkpoint = pipe.inFlight.pollFirst().checkpoint;
+        }
+        if (checkpoint >= 0) {
+            long value = checkpoint;
+            pipe.checkpoints = pipe.checkpoints.transform(v -> Future.fromCompletionStage(
+                    checkpoints.setAsync(ring(shard), value), vertx.getOrCreateContext())).onFailure(e -> LOG.warn(
+                    "{}: checkpoint {} not stored ({}); the next one covers it", ring(shard), value, e.getMessage()));
+        }
+        if (pipe.parkedAt >= 0 && pipe.inFlight.size() < BULKS_IN_FLIGHT) {
+            long next = pipe.parkedAt;
+            pipe.parkedAt = -1;
+            read(shard, gen, next);
+        }
     }
 
     /** The document of one whole ring record: as bytes on the fast path, as a tree when the item needs it. */
@@ -271,45 +338,39 @@ public final class HistoryIndexer {
     }
 
     /**
-     * Indexes a batch, then checkpoints and reads on. Documents Elasticsearch will never take are set aside (counted
-     * per tenant, and listed by GET /api/v1/refused); documents it cannot take yet are sent again with backoff,
-     * alone, so that what was indexed is not sent twice. The checkpoint never passes the first part of an item
-     * still being put together, so a takeover reads that item whole.
+     * Indexes a batch. Documents Elasticsearch will never take are set aside (counted per tenant, and listed by GET
+     * /api/v1/refused); documents it cannot take yet are sent again with backoff, alone, so that what was indexed is
+     * not sent twice, and the ring's checkpoint waits for them.
      */
-    private void index(int shard, int gen, List<BulkWriter.Doc> docs, long nextSeq, long backoffMillis) {
+    private void index(int shard, int gen, Pipeline pipe, Bulk bulk, List<BulkWriter.Doc> docs, long backoffMillis) {
         if (!stillMine(shard, gen)) {
             return;
         }
-        writer.write(docs).compose(result -> {
-            indexed.increment(result.indexed());
-            result.refused().forEach(this::setAside);
-            if (!result.retry().isEmpty()) {
-                return Future.failedFuture(new Retry(result.retry(), result.retryReason()));
-            }
-            long pendingSince = assemblers[shard].pendingSince();
-            long checkpoint = (pendingSince >= 0 ? Math.min(pendingSince, nextSeq) : nextSeq) - 1;
-            return Future.fromCompletionStage(checkpoints.setAsync(ring(shard), checkpoint), vertx.getOrCreateContext());
-        }).onComplete(ar -> {
-            if (ar.succeeded()) {
-                read(shard, gen, nextSeq);
+        writer.write(docs).onComplete(ar -> {
+            if (!stillMine(shard, gen)) {
                 return;
             }
+            List<BulkWriter.Doc> again;
+            String reason;
+            if (ar.succeeded()) {
+                indexed.increment(ar.result().indexed());
+                ar.result().refused().forEach(this::setAside);
+                if (ar.result().retry().isEmpty()) {
+                    completed(shard, gen, pipe, bulk);
+                    return;
+                }
+                again = ar.result().retry();
+                reason = ar.result().retryReason();
+            } else {
+                again = docs;
+                reason = ar.cause().getMessage();
+            }
             retries.increment();
-            List<BulkWriter.Doc> again = ar.cause() instanceof Retry r ? r.docs : List.of();
-            LOG.warn("{}: {} documents could not be indexed yet, retrying in {} ms: {}", ring(shard), again.size(),
-                    backoffMillis, ar.cause().getMessage());
-            vertx.setTimer(backoffMillis, t -> index(shard, gen, again, nextSeq, Math.min(backoffMillis * 2, 30_000)));
+            List<BulkWriter.Doc> retry = again;
+            LOG.warn("{}: {} documents could not be indexed yet, retrying in {} ms: {}", ring(shard), retry.size(),
+                    backoffMillis, reason);
+            vertx.setTimer(backoffMillis, t -> index(shard, gen, pipe, bulk, retry, Math.min(backoffMillis * 2, 30_000)));
         });
-    }
-
-    /** Documents Elasticsearch could not take yet; the batch waits for them. */
-    private static final class Retry extends RuntimeException {
-        final List<BulkWriter.Doc> docs;
-
-        Retry(List<BulkWriter.Doc> docs, String reason) {
-            super(reason, null, false, false);
-            this.docs = docs;
-        }
     }
 
     /** A document Elasticsearch will never take: counted by tenant and reason, and kept (without its body) for operators. */

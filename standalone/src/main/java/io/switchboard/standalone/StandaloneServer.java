@@ -106,9 +106,7 @@ final class StandaloneServer {
                         hazelcast, verifier, registry),
                 new TracingService(vertx, ws, TracingConfig.from(serviceDefaults("tracing.properties")),
                         hazelcast, verifier, registry),
-                new QueryService(vertx, history, hazelcast, new HistoryConfig(true, 5_000, 8L << 20,
-                        TracingConfig.from(serviceDefaults("tracing.properties")).bufferShards(), 0,
-                        HistoryConfig.from(serviceDefaults("query.properties")).retention()), verifier, registry),
+                new QueryService(vertx, history, hazelcast, historyConfig(), verifier, registry),
                 new RoutingService(vertx, database, hazelcast, verifier,
                         RoutingConfig.from(serviceDefaults("routing.properties")), registry));
         HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry);
@@ -122,6 +120,16 @@ final class StandaloneServer {
         }
         port = host.actualPort();
         line("services", started, "discovery, tracing, query, routing on port " + port);
+    }
+
+    /**
+     * The query service's indexer.* and history.* settings (SWITCHBOARD_INDEXER_ENABLED=false, say, to measure
+     * ingest alone), with the rings the tracing service has and no index replicas, since there is one node.
+     */
+    private static HistoryConfig historyConfig() {
+        HistoryConfig q = HistoryConfig.from(serviceDefaults("query.properties"));
+        return new HistoryConfig(q.indexerEnabled(), q.batchSize(), q.maxBulkBytes(),
+                TracingConfig.from(serviceDefaults("tracing.properties")).bufferShards(), 0, q.retention());
     }
 
     /**
