@@ -511,7 +511,7 @@ async function traceView(traceId) {
     trace = await api(`/api/v1/traces/${encodeURIComponent(traceId)}`);
   } catch (e) {
     if (e.status === 404) view.replaceChildren(h('div', { class: 'panel' }, h('h2', {}, 'Trace not found'),
-      h('p', {}, `No trace ${traceId} in the history (yet: events are searchable about five seconds after they are sent).`)));
+      h('p', {}, `No trace ${traceId} in the history (yet: events become searchable a few seconds after they are sent).`)));
     else failed(e, 'Trace');
     return;
   }

@@ -208,7 +208,7 @@ class DashboardBrowserTest {
     @Test
     void healthAndDependencyViewsDrawTheDemoTraffic() throws Exception {
         signedIn("health");
-        // Spans are searchable about five seconds after they are sent: until the demo's are, refresh now and then.
+        // Spans are searchable a few seconds after they are sent: until the demo's are, refresh now and then.
         new WebDriverWait(browser, Duration.ofSeconds(60)).pollingEvery(Duration.ofSeconds(3)).until(d -> {
             if (d.findElements(By.cssSelector(".service-health[data-service='orders'] polyline")).isEmpty()) {
                 ((JavascriptExecutor) d).executeScript("document.querySelector('form.filters button').click()");
@@ -242,7 +242,7 @@ class DashboardBrowserTest {
         signedIn("logs");
         WebElement q = until(By.id("logs-q"));
         q.sendKeys(marker);
-        // Events are searchable about five seconds after they are sent: search again until it is there.
+        // Events are searchable a few seconds after they are sent: search again until it is there.
         new WebDriverWait(browser, Duration.ofSeconds(60)).pollingEvery(Duration.ofSeconds(2)).ignoring(StaleElementReferenceException.class)
                 .until(d -> {
                     List<WebElement> rows = d.findElements(By.cssSelector("#logs-results tr.log-row"));

@@ -180,7 +180,7 @@ public final class EventDocuments {
                 {"index_patterns": ["%s"],
                  "priority": 100,
                  "template": {
-                   "settings": {"number_of_shards": 1, "number_of_replicas": %d, "refresh_interval": "5s"},
+                   "settings": {"number_of_shards": 1, "number_of_replicas": %d, "refresh_interval": "2s"},
                    "mappings": {
                      "dynamic": false,
                      "properties": {
