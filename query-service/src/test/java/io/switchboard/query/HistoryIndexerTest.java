@@ -94,6 +94,45 @@ class HistoryIndexerTest {
         }
     }
 
+    @Test
+    void withSeveralBulkRequestsInFlightARingsCheckpointOnlyMovesForwardAndEndsAtItsLastItem(TestHazelcast cluster, TestElasticsearch es)
+            throws Exception {
+        HazelcastInstance hz = cluster.member();
+        TraceRings.configureSlots(hz, CONFIG.ringShards(), 40_000);
+        String tenant = "seq" + UUID.randomUUID().toString().substring(0, 6);
+        // One busy ring, indexed in bulks of 50: 40 bulk requests, several in flight at once.
+        TraceRings rings = new TraceRings(hz, CONFIG.ringShards());
+        List<String> records = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            records.add(TraceRings.encode(new LogEvent(tenant, UUID.randomUUID().toString().replace("-", ""), now() + i, "orders",
+                    "orders-1", "prod", Level.INFO, "c", "message " + i, null, null, Map.of())));
+        }
+        long last = -1;
+        for (int from = 0; from < records.size(); from += 1_000) { // Hazelcast adds at most 1,000 at once
+            last = WsTestClient.await(io.vertx.core.Future.fromCompletionStage(
+                    rings.ring(0).addAllAsync(records.subList(from, from + 1_000), OverflowPolicy.OVERWRITE)));
+        }
+        long lastSequence = last;
+        List<Long> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        com.hazelcast.map.IMap<String, Long> checkpoints = hz.getMap(TraceRings.CHECKPOINTS);
+        java.util.UUID listener = checkpoints.addEntryListener(
+                (com.hazelcast.map.listener.EntryUpdatedListener<String, Long>) e -> seen.add(e.getValue()), TraceRings.PREFIX + 0, true);
+        try (ServiceHarness harness = new ServiceHarness();
+             HistoryStore store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null))) {
+            QueryService service = new QueryService(harness.vertx(), store, hz, CONFIG.withBatch(50, 8L << 20),
+                    io.switchboard.testsupport.Tokens.verifier(), harness.registry());
+            harness.serve(vertx -> List.of(service));
+            await().ignoreExceptions().atMost(Duration.ofSeconds(60)).until(() -> checkpoints.get(TraceRings.PREFIX + 0) == lastSequence);
+            assertThat(count(store, tenant)).isEqualTo(records.size());
+            service.stop();
+        } finally {
+            checkpoints.removeEntryListener(listener);
+        }
+        List<Long> values = List.copyOf(seen);
+        assertThat(values).isSortedAccordingTo(Long::compare).contains(lastSequence);
+        assertThat(values.size()).as("checkpoints written along the way").isGreaterThan(1);
+    }
+
     private static boolean checkpointsCover(HazelcastInstance hz, int items) {
         long total = 0;
         for (int r = 0; r < CONFIG.ringShards(); r++) {
