@@ -301,12 +301,12 @@ public final class HistoryIndexer {
     /** A bulk request completed: checkpoints past every completed one at the head, and lets reading go on. */
     private void completed(int shard, int gen, Pipeline pipe, Bulk bulk) {
         bulk.done = true;
-        long checkpoint = -1;
+        Bulk head = null;
         while (!pipe.inFlight.isEmpty() && pipe.inFlight.peekFirst().done) {
-            checkpoint = pipe.inFlight.pollFirst().checkpoint;
+            head = pipe.inFlight.pollFirst();
         }
-        if (checkpoint >= 0) {
-            long value = checkpoint;
+        if (head != null) {
+            long value = head.checkpoint;
             pipe.checkpoints = pipe.checkpoints.transform(v -> Future.fromCompletionStage(
                     checkpoints.setAsync(ring(shard), value), vertx.getOrCreateContext())).onFailure(e -> LOG.warn(
                     "{}: checkpoint {} not stored ({}); the next one covers it", ring(shard), value, e.getMessage()));
