@@ -101,12 +101,12 @@ final class StandaloneServer {
         // history indexer) stop while their stores are still open.
         own(() -> ServiceMain.shutdown(vertx).await(20, TimeUnit.SECONDS));
         ProtocolLimits ws = config.ws();
+        TracingConfig tracing = TracingConfig.from(serviceDefaults("tracing.properties"));
         List<SwitchboardService> services = List.of(
                 new DiscoveryService(vertx, ws, DiscoveryConfig.from(serviceDefaults("discovery.properties")),
                         hazelcast, verifier, registry),
-                new TracingService(vertx, ws, TracingConfig.from(serviceDefaults("tracing.properties")),
-                        hazelcast, verifier, registry),
-                new QueryService(vertx, history, hazelcast, historyConfig(), verifier, registry),
+                new TracingService(vertx, ws, tracing, hazelcast, verifier, registry),
+                new QueryService(vertx, history, hazelcast, historyConfig(tracing), verifier, registry),
                 new RoutingService(vertx, database, hazelcast, verifier,
                         RoutingConfig.from(serviceDefaults("routing.properties")), registry));
         HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry);
@@ -126,10 +126,10 @@ final class StandaloneServer {
      * The query service's indexer.* and history.* settings (SWITCHBOARD_INDEXER_ENABLED=false, say, to measure
      * ingest alone), with the rings the tracing service has and no index replicas, since there is one node.
      */
-    private static HistoryConfig historyConfig() {
+    private static HistoryConfig historyConfig(TracingConfig tracing) {
         HistoryConfig q = HistoryConfig.from(serviceDefaults("query.properties"));
         return new HistoryConfig(q.indexerEnabled(), q.batchSize(), q.maxBulkBytes(),
-                TracingConfig.from(serviceDefaults("tracing.properties")).bufferShards(), 0, q.retention());
+                tracing.bufferShards(), 0, q.retention());
     }
 
     /**

@@ -14,7 +14,7 @@ public final class RegistryProcessors {
     /**
      * The processors travel as Hazelcast IdentifiedDataSerializable (a factory id and a class id, then their fields),
      * not Java serialization, which was most of a registration's cost on the partition threads. Every member and
-     * client registers {@link #factory()} (HazelcastConnector does).
+     * client registers their factory through {@link #configure} (HazelcastConnector does).
      */
     public static final int FACTORY_ID = 1701;
     static final int REGISTER = 1;
