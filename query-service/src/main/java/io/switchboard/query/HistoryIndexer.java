@@ -160,7 +160,13 @@ public final class HistoryIndexer {
             }
             capacity[shard] = ring.capacity();
             Long checkpoint = checkpoints.get(ring(shard));
-            return checkpoint == null ? ring.headSequence() : checkpoint + 1;
+            if (checkpoint == null) {
+                // Published at once, so that the tracing service waits for this reader from its first item on.
+                long head = ring.headSequence();
+                Long raced = checkpoints.putIfAbsent(ring(shard), head - 1);
+                return raced == null ? head : raced + 1;
+            }
+            return checkpoint + 1;
         }, false).onComplete(ar -> {
             if (ar.failed()) {
                 running[shard] = false;

@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * retried with backoff. What the ring overwrites before it could be counted is counted as lost
  * ({@code switchboard.routing.outcomes.lost}). JDBC and ring reads run on this class's own thread, never on an event
  * loop.
+ *
+ * <p>After each step the checkpoint is mirrored into Hazelcast ({@link TraceRings#OUTCOME_CHECKPOINTS}), where the
+ * tracing service reads it: it does not overwrite what this has not counted while this moves (push-back), and stops
+ * waiting for it when it has stood still for longer than its grace period (PostgreSQL down too long).
  */
 final class OutcomeAggregator {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeAggregator.class);
@@ -52,6 +56,9 @@ final class OutcomeAggregator {
     private volatile String failure;
     /** Each ring's capacity once known (this class's thread only). */
     private final long[] capacities;
+    /** Each ring's position last mirrored into Hazelcast, and when (this class's thread only). */
+    private final long[] mirrored;
+    private final long[] mirroredAt;
     private boolean ringsConfigured;
     private Thread thread;
 
@@ -61,6 +68,8 @@ final class OutcomeAggregator {
         this.config = config;
         this.clock = clock;
         this.capacities = new long[rings.shards()];
+        this.mirrored = new long[rings.shards()];
+        this.mirroredAt = new long[rings.shards()];
         counted = Counter.builder("switchboard.routing.outcomes.counted")
                 .description("Call outcomes counted into node reputation").register(meters);
         lost = Counter.builder("switchboard.routing.outcomes.lost")
@@ -161,6 +170,7 @@ final class OutcomeAggregator {
                 if (next > tail) {
                     saveCheckpoint(c, name, next - 1, last);
                     c.commit();
+                    mirror(name, next - 1);
                     return 0;
                 }
                 // A ring read may not ask for more than the ring holds.
@@ -187,6 +197,7 @@ final class OutcomeAggregator {
                 upsert(c, sums);
                 saveCheckpoint(c, name, read.getNextSequenceToReadFrom() - 1, last);
                 c.commit();
+                mirror(name, read.getNextSequenceToReadFrom() - 1);
                 counted.increment(outcomes);
                 return read.readCount();
             } catch (Exception e) {
@@ -197,6 +208,18 @@ final class OutcomeAggregator {
                 }
                 throw e;
             }
+        }
+    }
+
+    /** Publishes a committed checkpoint for the tracing service; a lost write is covered by the next one. */
+    private void mirror(String name, long sequence) {
+        int shard = Integer.parseInt(name.substring(TraceRings.PREFIX.length()));
+        long now = clock.millis();
+        // An unchanged position is published again now and then only, in case the cluster restarted meanwhile.
+        if (mirrored[shard] != sequence || now - mirroredAt[shard] > 5_000) {
+            mirrored[shard] = sequence;
+            mirroredAt[shard] = now;
+            rings.positions(TraceRings.OUTCOME_CHECKPOINTS).setAsync(name, sequence);
         }
     }
 

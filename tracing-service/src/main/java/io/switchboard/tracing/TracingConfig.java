@@ -16,9 +16,10 @@ import java.time.Duration;
  * @param maxTailsPerConnection tails one connection may hold
  * @param maxEventAge       the oldest item time accepted: the history's retention
  * @param quotas            what one tenant may use of this replica
+ * @param pushBack          how the buffer waits for its readers instead of overwriting what they have not read
  */
 public record TracingConfig(long bufferBytes, int bufferShards, int maxItemsPerBatch, int maxInFlight,
-                            int maxTailsPerConnection, Duration maxEventAge, Quotas quotas) {
+                            int maxTailsPerConnection, Duration maxEventAge, Quotas quotas, PushBack pushBack) {
 
     /** The least a ring holds, in slots: room for several items of the largest size. */
     static final int MIN_SLOTS_PER_RING = 512;
@@ -36,8 +37,20 @@ public record TracingConfig(long bufferBytes, int bufferShards, int maxItemsPerB
         public static final Quotas NONE = new Quotas(0, 0, 0, 0);
     }
 
+    /**
+     * Push-back ({@link BufferAdmission}).
+     *
+     * @param readerGrace        how long a reader (the history indexer, the outcome aggregation) may stand still with
+     *                           unread slots before the buffer stops waiting for it and overwrites, counting the loss
+     * @param maxWait            how long a batch waits for room before it is refused with {@code limit_exceeded}
+     * @param tenantSharePercent the most of a replica's room for unread slots one tenant may fill, in percent
+     */
+    public record PushBack(Duration readerGrace, Duration maxWait, int tenantSharePercent) {
+        public static final PushBack DEFAULT = new PushBack(Duration.ofMinutes(2), Duration.ofSeconds(5), 50);
+    }
+
     public static final TracingConfig DEFAULT = new TracingConfig(64L << 20, 8, 1_000, 8, 8, Duration.ofDays(7),
-            Quotas.DEFAULT);
+            Quotas.DEFAULT, PushBack.DEFAULT);
 
     public static TracingConfig from(ConfigSource c) {
         int shards = c.integer("tracing.buffer-shards", 1, 256);
@@ -57,12 +70,15 @@ public record TracingConfig(long bufferBytes, int bufferShards, int maxItemsPerB
                 new Quotas(c.integer("quota.events-per-second", 0, 100_000_000),
                         c.bytes("quota.bytes-per-second", 0, 1L << 40, null),
                         c.integer("quota.connections", 0, 10_000_000),
-                        c.integer("quota.tails", 0, 1_000_000)));
+                        c.integer("quota.tails", 0, 1_000_000)),
+                new PushBack(c.duration("tracing.reader-grace", Duration.ofSeconds(1), Duration.ofDays(7)),
+                        c.duration("tracing.push-back-wait", Duration.ZERO, Duration.ofMinutes(1)),
+                        c.integer("tracing.tenant-buffer-share", 1, 100)));
     }
 
     /** With another buffer: its bytes and rings. */
     public TracingConfig withBuffer(long bytes, int shards) {
-        return new TracingConfig(bytes, shards, maxItemsPerBatch, maxInFlight, maxTailsPerConnection, maxEventAge, quotas);
+        return new TracingConfig(bytes, shards, maxItemsPerBatch, maxInFlight, maxTailsPerConnection, maxEventAge, quotas, pushBack);
     }
 
     /** With a buffer of exactly {@code slotsPerRing} slots in each of {@code shards} rings (for tests). */
@@ -72,11 +88,16 @@ public record TracingConfig(long bufferBytes, int bufferShards, int maxItemsPerB
 
     public TracingConfig withLimits(int maxItemsPerBatch, int maxInFlight, int maxTailsPerConnection) {
         return new TracingConfig(bufferBytes, bufferShards, maxItemsPerBatch, maxInFlight, maxTailsPerConnection,
-                maxEventAge, quotas);
+                maxEventAge, quotas, pushBack);
     }
 
     public TracingConfig withQuotas(Quotas q) {
         return new TracingConfig(bufferBytes, bufferShards, maxItemsPerBatch, maxInFlight, maxTailsPerConnection,
-                maxEventAge, q);
+                maxEventAge, q, pushBack);
+    }
+
+    public TracingConfig withPushBack(PushBack p) {
+        return new TracingConfig(bufferBytes, bufferShards, maxItemsPerBatch, maxInFlight, maxTailsPerConnection,
+                maxEventAge, quotas, p);
     }
 }

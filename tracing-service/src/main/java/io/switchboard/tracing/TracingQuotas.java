@@ -49,4 +49,10 @@ final class TracingQuotas {
                     + "send it again in " + wait + " ms", "items", wait);
         }
     }
+
+    /** Gives back what {@link #admitBatch} spent, when the batch was not stored after all. */
+    void refund(String tenant, int items, int frameBytes) {
+        events.refund(tenant, items);
+        bytes.refund(tenant, frameBytes);
+    }
 }

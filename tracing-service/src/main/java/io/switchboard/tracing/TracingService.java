@@ -48,8 +48,7 @@ public final class TracingService implements SwitchboardService {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final TracingQuotas quotas;
     private final MeterRegistry meters;
-    private final LossLedger ledger;
-    private long settleTimer = -1;
+    private final BufferAdmission admission;
 
     public TracingService(Vertx vertx, ProtocolLimits limits, TracingConfig config, HazelcastInstance hazelcast,
                           TokenVerifier verifier, MeterRegistry meters) {
@@ -66,7 +65,8 @@ public final class TracingService implements SwitchboardService {
         this.codec = new EventCodec(new EventValidator(Limits.DEFAULT.withMaxAge(config.maxEventAge())));
         this.quotas = new TracingQuotas(config, limits, meters);
         this.meters = meters;
-        this.ledger = new LossLedger(hazelcast, rings, meters);
+        this.admission = new BufferAdmission(vertx, hazelcast, rings, config.pushBack(),
+                new BufferLedger(rings.shards(), meters), (tenant, lost) -> { }, meters);
     }
 
     @Override
@@ -105,19 +105,15 @@ public final class TracingService implements SwitchboardService {
         return List.of(HazelcastConnector.healthCheck(vertx, hazelcast));
     }
 
-    /** Settles the loss ledger once a second: which tenant's slots the ring overwrote before they were indexed. */
+    /** Starts reading where the buffer's readers are, for push-back and the loss ledger. */
     @Override
     public Future<Void> start() {
-        settleTimer = vertx.setPeriodic(1_000, t -> vertx.executeBlocking(() -> {
-            ledger.settle();
-            return null;
-        }, false).onFailure(e -> LOG.debug("settling the loss ledger failed: {}", e.getMessage())));
-        return Future.succeededFuture();
+        return admission.start();
     }
 
     @Override
     public Future<Void> stop() {
-        vertx.cancelTimer(settleTimer);
+        admission.stop();
         List<Future<Void>> closing = sessions.stream()
                 .map(s -> s.close(CloseCode.GOING_AWAY, "this replica is shutting down; reconnect")).toList();
         return Future.join(closing).timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty().mapEmpty();
@@ -127,7 +123,7 @@ public final class TracingService implements SwitchboardService {
         @Override
         public void opened(Session session) {
             sessions.add(session);
-            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics, quotas, ledger));
+            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics, quotas, admission));
         }
 
         @Override

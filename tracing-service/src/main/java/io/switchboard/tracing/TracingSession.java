@@ -42,7 +42,7 @@ final class TracingSession {
     private final TraceRings rings;
     private final int shard;
     private final Ringbuffer<String> ring;
-    private final LossLedger ledger;
+    private final BufferAdmission admission;
     private final EventCodec codec;
     private final TracingConfig config;
     private final TracingMetrics metrics;
@@ -53,7 +53,7 @@ final class TracingSession {
     private boolean paused;
 
     TracingSession(Session session, Vertx vertx, TraceRings rings, EventCodec codec, TracingConfig config,
-                   TracingMetrics metrics, TracingQuotas quotas, LossLedger ledger) {
+                   TracingMetrics metrics, TracingQuotas quotas, BufferAdmission admission) {
         this.session = session;
         this.vertx = vertx;
         this.rings = rings;
@@ -63,7 +63,7 @@ final class TracingSession {
         this.config = config;
         this.metrics = metrics;
         this.quotas = quotas;
-        this.ledger = ledger;
+        this.admission = admission;
         session.onDrain(v -> tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::drained));
     }
 
@@ -128,12 +128,10 @@ final class TracingSession {
             paused = true;
             session.pause();
         }
-        appended = appended.transform(previous -> records.isEmpty() ? Future.<Long>succeededFuture()
-                : Future.fromCompletionStage(ring.addAllAsync(records, OverflowPolicy.OVERWRITE), vertx.getOrCreateContext()))
+        String tenant = session.tenant();
+        int frameBytes = text.length();
+        appended = appended.transform(previous -> records.isEmpty() ? Future.<Void>succeededFuture() : append(tenant, records))
                 .onComplete(ar -> {
-                    if (ar.succeeded() && ar.result() != null) {
-                        ledger.written(shard, ar.result(), records.size(), session.tenant());
-                    }
                     inFlight--;
                     if (paused && inFlight < config.maxInFlight()) {
                         paused = false;
@@ -142,11 +140,32 @@ final class TracingSession {
                     if (ar.succeeded()) {
                         metrics.accepted.increment(stored);
                         session.send(ack);
+                    } else if (ar.cause() instanceof io.switchboard.common.quota.QuotaExceeded e) {
+                        // The buffer pushed back: nothing was stored, so the tenant's rate is given back too.
+                        quotas.refund(tenant, stored, frameBytes);
+                        quotas.meter.refused(e.quota(), tenant, stored);
+                        session.error(e.code(), e.getMessage(), e.field(), ref, e.details());
                     } else {
                         session.error(ErrorCode.UNAVAILABLE, "batch " + batch + " was not stored (" + ar.cause().getMessage()
                                 + "); send it again", null, ref);
                     }
                 });
+    }
+
+    /** Appends a batch's slots once the buffer admits them (push-back: see {@link BufferAdmission}). */
+    private Future<Void> append(String tenant, List<String> records) {
+        int[] slots = new int[rings.shards()];
+        slots[shard] = records.size();
+        return admission.admit(tenant, slots).compose(v -> Future.fromCompletionStage(
+                        ring.addAllAsync(records, OverflowPolicy.OVERWRITE), vertx.getOrCreateContext())
+                .transform(ar -> {
+                    if (ar.succeeded()) {
+                        admission.appended(shard, ar.result(), records.size(), tenant);
+                        return Future.<Void>succeededFuture();
+                    }
+                    admission.released(shard, records.size(), tenant);
+                    return Future.failedFuture(ar.cause());
+                }));
     }
 
     /**

@@ -18,7 +18,14 @@ final class TracingReplica implements AutoCloseable {
     }
 
     TracingReplica(TestHazelcast cluster, TracingConfig config, io.switchboard.common.protocol.ProtocolLimits limits) {
+        this(cluster, config, limits, hz -> { });
+    }
+
+    /** With {@code before} run on the member before the service starts (such as readers' positions to publish). */
+    TracingReplica(TestHazelcast cluster, TracingConfig config, io.switchboard.common.protocol.ProtocolLimits limits,
+                   java.util.function.Consumer<HazelcastInstance> before) {
         member = cluster.member();
+        before.accept(member);
         harness = new ServiceHarness();
         service = new TracingService(harness.vertx(), limits, config, member, Tokens.verifier(), harness.registry());
         harness.serve(limits, vertx -> List.of(service));

@@ -226,40 +226,6 @@ class TracingTest {
         }
     }
 
-    @Test
-    void overwrittenItemsThatTheIndexerHadNotReadAreCounted() {
-        String t = tenant();
-        Ringbuffer<String> ring = replica.service.rings().ring(0);
-        replica.member.getMap(TracingMetrics.CHECKPOINTS).put(TraceRings.PREFIX + 0, -1L);
-        try (WsTestClient c = replica.client(t)) {
-            // Fill every ring past its capacity (each connection writes one ring; use several connections).
-            for (int k = 0; k < 12; k++) {
-                try (WsTestClient w = replica.client(t)) {
-                    for (int b = 0; b < 12; b++) {
-                        List<String> batch = new ArrayList<>();
-                        for (int i = 0; i < 100; i++) {
-                            batch.add(log(id(), "orders", "info", "fill"));
-                        }
-                        w.send(events(b, 0, batch));
-                        w.next("ack");
-                    }
-                }
-            }
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> ring.headSequence() > 0);
-        double overwritten = replica.harness.registry().get("switchboard.tracing.buffer.unindexed.overwritten")
-                .tag("ring", TraceRings.PREFIX + 0).gauge().value();
-        assertThat(overwritten).isEqualTo((double) ring.headSequence());
-        assertThat(replica.harness.registry().get("switchboard.tracing.buffer.fill").tag("ring", TraceRings.PREFIX + 0)
-                .gauge().value()).isEqualTo(1.0);
-        // Counted by tenant too: every slot overwritten in ring 0 was written through this replica, most of them by t.
-        long head = ring.headSequence();
-        await().atMost(Duration.ofSeconds(10)).until(() -> replica.harness.registry().find("switchboard.tracing.lost")
-                .counters().stream().mapToDouble(c -> c.count()).sum() >= head);
-        assertThat(replica.harness.registry().get("switchboard.tracing.lost").tag("tenant", t).counter().count())
-                .isPositive().isLessThanOrEqualTo(head);
-    }
-
     private static void expectError(WsTestClient c, String frame, String code, String field) {
         c.send(frame);
         JsonNode error = c.next("error");

@@ -29,6 +29,17 @@ public final class TraceRings {
      */
     public static final String CHECKPOINTS = "indexer.checkpoints";
     /**
+     * The routing service's outcome aggregation positions, mirrored from PostgreSQL (where they are kept with the
+     * counts): ring name to the last sequence counted (an IMap). The tracing service reads both maps and appends
+     * only while the slowest reader that is making progress keeps up (push-back instead of overwriting).
+     */
+    public static final String OUTCOME_CHECKPOINTS = "outcomes.checkpoints";
+    /**
+     * The tracing replicas writing the buffer now: replica id to nothing, each entry with a short TTL that its
+     * replica keeps renewing (an IMap). Each replica may fill only its share of a ring's room for unread slots.
+     */
+    public static final String WRITERS = "tracing.writers";
+    /**
      * Set by {@link #configure} once the rings' configuration is in the cluster. Readers (the history indexer, the
      * routing aggregation) touch no ring before it is there: Hazelcast gives a ring the configuration in force when
      * it is first touched, and a ring touched too early would keep the default capacity.
@@ -86,6 +97,11 @@ public final class TraceRings {
     /** Whether the tracing service has configured the rings in this cluster (see {@link #CONFIGURED}). */
     public boolean configured() {
         return hazelcast.getMap(CONFIGURED).containsKey("shards");
+    }
+
+    /** A map of reader positions, ring name to the last sequence read: {@link #CHECKPOINTS} or {@link #OUTCOME_CHECKPOINTS}. */
+    public com.hazelcast.map.IMap<String, Long> positions(String map) {
+        return hazelcast.getMap(map);
     }
 
     public int shards() {
