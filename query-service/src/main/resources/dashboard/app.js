@@ -441,6 +441,14 @@ function logsView() {
   const more = h('button', { class: 'secondary', id: 'logs-more', hidden: true }, 'Load more');
   view.replaceChildren(h('div', { class: 'panel' }, form), h('div', { class: 'panel' }, status,
     h('table', {}, h('thead', {}, h('tr', {}, ['time', 'level', 'service', 'node', 'message', 'trace'].map((t) => h('th', {}, t)))), body), more));
+  // Losses happen only past a documented bound (the indexer gone longer than tracing.reader-grace): say so plainly.
+  api('/api/v1/losses').then((loss) => {
+    if (loss?.lostSlots > 0) {
+      view.prepend(h('div', { class: 'panel losses', id: 'logs-losses' },
+        `History is missing up to ${loss.lostSlots} of this tenant's events (buffer slots), last at ${loss.lastLostAt}: ` +
+        'the indexer was unable to read the trace buffer for longer than tracing.reader-grace, and the buffer overwrote them.'));
+    }
+  }).catch(() => {});
 
   const row = (item) => h('tr', { class: 'log-row' },
     h('td', { class: 'mono' }, timeOf(item.timestamp)), h('td', { class: `level-${item.level}` }, item.level),

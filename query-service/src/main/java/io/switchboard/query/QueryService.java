@@ -159,6 +159,33 @@ public final class QueryService implements SwitchboardService {
                 refused.handle(vertx, ctx);
             }
         });
+        router.get("/api/v1/losses").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(this::losses);
+    }
+
+    /**
+     * {@code GET /api/v1/losses}: what the caller's tenant lost from the trace buffer before it was indexed (only past
+     * a documented bound: a reader gone longer than {@code tracing.reader-grace}), in slots, and when last.
+     */
+    private void losses(io.vertx.ext.web.RoutingContext ctx) {
+        if (hazelcast == null) {
+            HttpErrors.send(ctx, 404, "not_found", "this replica is not connected to the trace buffer's cluster");
+            return;
+        }
+        String tenant = AuthHandler.principal(ctx).tenant();
+        vertx.executeBlocking(() -> new io.switchboard.common.buffer.BufferLosses(hazelcast).of(tenant), false)
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        HttpErrors.unavailable(ctx, "the cluster holding the loss counts is unreachable: "
+                                + ar.cause().getMessage());
+                        return;
+                    }
+                    java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+                    body.put("tenant", tenant);
+                    body.put("lostSlots", ar.result().slots());
+                    body.put("lastLostAt", ar.result().lastAt() == null ? null : ar.result().lastAt().toString());
+                    ctx.response().putHeader("Content-Type", "application/json; charset=utf-8")
+                            .end(io.switchboard.common.codec.Json.write(body));
+                });
     }
 
     @Override

@@ -191,6 +191,19 @@ class HistoryIndexerTest {
                 harness.serve(vertx -> List.of(new QueryService(vertx, store, hz, oneRing, io.switchboard.testsupport.Tokens.verifier(), harness.registry())));
                 await().ignoreExceptions().atMost(Duration.ofSeconds(60)).until(() -> count(store, "lost") == 200);
                 assertThat(harness.registry().get("switchboard.history.lost").counter().count()).isEqualTo(300.0);
+
+                // The tracing replica that wrote them counts them for their tenant; that tenant's operators read it here.
+                new io.switchboard.common.buffer.BufferLosses(hz).add(Map.of("lost", 300L), System.currentTimeMillis());
+                var mine = io.switchboard.common.codec.Json.parse(harness.get("/api/v1/losses",
+                        io.switchboard.testsupport.Tokens.operator("lost")).body());
+                assertThat(mine.get("lostSlots").asLong()).isEqualTo(300);
+                assertThat(mine.get("lastLostAt").asText()).isNotEmpty();
+                var other = io.switchboard.common.codec.Json.parse(harness.get("/api/v1/losses",
+                        io.switchboard.testsupport.Tokens.operator("someone-else")).body());
+                assertThat(other.get("lostSlots").asLong()).isZero();
+                assertThat(other.get("lastLostAt").isNull()).isTrue();
+                assertThat(harness.get("/api/v1/losses", io.switchboard.testsupport.Tokens.client("lost")).statusCode())
+                        .as("operators only").isEqualTo(403);
             }
         }
     }

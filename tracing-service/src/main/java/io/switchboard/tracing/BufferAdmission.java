@@ -47,7 +47,7 @@ final class BufferAdmission {
     private final BufferLedger ledger;
     private final ReaderPositions readers;
     private final IMap<String, Long> writerMap;
-    private final BufferLedger.LossSink sink;
+    private final io.switchboard.common.buffer.BufferLosses losses;
     private final String writerId = UUID.randomUUID().toString();
     private final long waitMillis;
     private final int tenantPercent;
@@ -70,11 +70,11 @@ final class BufferAdmission {
     }
 
     BufferAdmission(Vertx vertx, HazelcastInstance hazelcast, TraceRings rings, TracingConfig.PushBack config,
-                    BufferLedger ledger, BufferLedger.LossSink sink, io.micrometer.core.instrument.MeterRegistry meters) {
+                    BufferLedger ledger, io.micrometer.core.instrument.MeterRegistry meters) {
         this.vertx = vertx;
         this.rings = rings;
         this.ledger = ledger;
-        this.sink = sink;
+        this.losses = new io.switchboard.common.buffer.BufferLosses(hazelcast);
         this.readers = new ReaderPositions(hazelcast, rings.shards(), config.readerGrace());
         this.writerMap = hazelcast.getMap(TraceRings.WRITERS);
         this.waitMillis = config.maxWait().toMillis();
@@ -245,10 +245,14 @@ final class BufferAdmission {
             }
         }
         readers.update(newTails, System.currentTimeMillis());
-        settle(heads, newTails, caps);
+        Map<String, Long> lost = new HashMap<>();
+        settle(heads, newTails, caps, (tenant, slots) -> lost.merge(tenant, slots, Long::sum));
+        if (!lost.isEmpty()) {
+            losses.add(lost, System.currentTimeMillis()); // outside the lock: event loops wait on it
+        }
     }
 
-    private synchronized void settle(long[] heads, long[] newTails, long[] caps) {
+    private synchronized void settle(long[] heads, long[] newTails, long[] caps, BufferLedger.LossSink sink) {
         BufferLedger.Unread u = ledger.settle(readers, heads, sink);
         System.arraycopy(caps, 0, capacity, 0, caps.length);
         System.arraycopy(newTails, 0, tails, 0, tails.length);

@@ -28,7 +28,7 @@ final class BufferLedger {
     record Unread(long[] perRing, Map<String, long[]> perTenant) {
     }
 
-    /** What a tenant's loss is reported to, besides the meter (the cluster-wide ledger operators read). */
+    /** What a tenant's loss is reported to, besides the meter (the cluster-wide {@link io.switchboard.common.buffer.BufferLosses}). */
     interface LossSink {
         void lost(String tenant, long slots);
     }

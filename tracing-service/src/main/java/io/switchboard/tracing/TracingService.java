@@ -66,7 +66,7 @@ public final class TracingService implements SwitchboardService {
         this.quotas = new TracingQuotas(config, limits, meters);
         this.meters = meters;
         this.admission = new BufferAdmission(vertx, hazelcast, rings, config.pushBack(),
-                new BufferLedger(rings.shards(), meters), (tenant, lost) -> { }, meters);
+                new BufferLedger(rings.shards(), meters), meters);
     }
 
     @Override

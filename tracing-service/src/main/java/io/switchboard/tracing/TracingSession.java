@@ -9,8 +9,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.hazelcast.ringbuffer.OverflowPolicy;
-import com.hazelcast.ringbuffer.Ringbuffer;
 import io.switchboard.common.buffer.RingSlots;
 import io.switchboard.common.buffer.TailFilter;
 import io.switchboard.common.buffer.TraceRings;
@@ -25,23 +23,22 @@ import io.switchboard.common.protocol.ProtocolException;
 import io.switchboard.common.protocol.Session;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The tracing state of one connection: its batches on their way into the buffer, and its tails. Runs on the
- * connection's event loop. A connection always writes to the same ring, one batch after another, so its items
- * keep their order; acks follow in order too. With {@code maxInFlight} batches unacknowledged the server stops
+ * connection's event loop. A batch's items go to their traces' rings, items of no trace to a ring the connection
+ * takes in turn ({@link BatchSlots}); batches are stored one after another, so the items of a trace keep their order,
+ * and acks follow in order. With {@code maxInFlight} batches unacknowledged the server stops
  * reading the connection, so a fast sender is slowed by TCP rather than by server memory.
  */
 final class TracingSession {
     private final Session session;
     private final Vertx vertx;
     private final TraceRings rings;
-    private final int shard;
-    private final Ringbuffer<String> ring;
+    /** The ring the next batch's items of no trace go to. */
+    private int nextRing;
     private final BufferAdmission admission;
     private final EventCodec codec;
     private final TracingConfig config;
@@ -57,8 +54,7 @@ final class TracingSession {
         this.session = session;
         this.vertx = vertx;
         this.rings = rings;
-        this.shard = rings.shardFor(session.id());
-        this.ring = rings.ring(shard);
+        this.nextRing = rings.shardFor(session.id());
         this.codec = codec;
         this.config = config;
         this.metrics = metrics;
@@ -75,7 +71,8 @@ final class TracingSession {
         long seq = -1;
         long dropped = 0;
         boolean sawItems = false;
-        List<String> records = new ArrayList<>();
+        BatchSlots records = new BatchSlots(rings.shards(), nextRing);
+        nextRing = (nextRing + 1) % rings.shards();
         int[] accepted = new int[1];
         ArrayNode rejected = Json.MAPPER.createArrayNode();
         try (JsonParser p = Json.MAPPER.createParser(text)) {
@@ -130,7 +127,8 @@ final class TracingSession {
         }
         String tenant = session.tenant();
         int frameBytes = text.length();
-        appended = appended.transform(previous -> records.isEmpty() ? Future.<Void>succeededFuture() : append(tenant, records))
+        appended = appended.transform(previous -> records.isEmpty() ? Future.<Void>succeededFuture()
+                        : records.append(vertx, rings, admission, tenant))
                 .onComplete(ar -> {
                     inFlight--;
                     if (paused && inFlight < config.maxInFlight()) {
@@ -152,28 +150,12 @@ final class TracingSession {
                 });
     }
 
-    /** Appends a batch's slots once the buffer admits them (push-back: see {@link BufferAdmission}). */
-    private Future<Void> append(String tenant, List<String> records) {
-        int[] slots = new int[rings.shards()];
-        slots[shard] = records.size();
-        return admission.admit(tenant, slots).compose(v -> Future.fromCompletionStage(
-                        ring.addAllAsync(records, OverflowPolicy.OVERWRITE), vertx.getOrCreateContext())
-                .transform(ar -> {
-                    if (ar.succeeded()) {
-                        admission.appended(shard, ar.result(), records.size(), tenant);
-                        return Future.<Void>succeededFuture();
-                    }
-                    admission.released(shard, records.size(), tenant);
-                    return Future.failedFuture(ar.cause());
-                }));
-    }
-
     /**
      * Binds each item straight from the frame's parser. When an item cannot be bound, the parser is moved past it
      * (back to the array's level) and the item is rejected alone, its id read again from its own text; an item that
      * binds but breaks a rule is rejected by its id.
      */
-    private void readItems(JsonParser p, List<String> records, int[] accepted, ArrayNode rejected) throws java.io.IOException {
+    private void readItems(JsonParser p, BatchSlots records, int[] accepted, ArrayNode rejected) throws java.io.IOException {
         JsonStreamContext array = p.getParsingContext();
         int index = 0;
         JsonToken token;
@@ -223,7 +205,7 @@ final class TracingSession {
                                 + bytes + " bytes as stored; the limit is " + RingSlots.MAX_ITEM_BYTES
                                 + " (limits.maxItemBytes): shorten its message or attributes");
                     } else {
-                        RingSlots.split(record, records);
+                        records.add(item, record);
                         accepted[0]++;
                     }
                 } catch (ValidationException e) {

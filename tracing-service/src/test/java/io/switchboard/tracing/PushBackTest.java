@@ -185,6 +185,11 @@ class PushBackTest {
             assertThat(ring.headSequence()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(() -> r.harness.registry().find("switchboard.tracing.lost")
                     .tag("tenant", t).counters().stream().mapToDouble(x -> x.count()).sum() == 200.0);
+            // Operators of that tenant see it (through the query service's GET /api/v1/losses, which reads this).
+            io.switchboard.common.buffer.BufferLosses.Loss loss = new io.switchboard.common.buffer.BufferLosses(r.member).of(t);
+            assertThat(loss.slots()).isEqualTo(200);
+            assertThat(loss.lastAt()).isNotNull();
+            assertThat(new io.switchboard.common.buffer.BufferLosses(r.member).of("someone-else").slots()).isZero();
             assertThat(r.harness.registry().get("switchboard.tracing.buffer.unindexed.overwritten").tag("ring", RING)
                     .gauge().value()).isEqualTo(200.0);
             assertThat(r.harness.registry().get("switchboard.tracing.buffer.fill").tag("ring", RING).gauge().value())

@@ -73,23 +73,38 @@ class TracingTest {
     }
 
     @Test
-    void itemsOfOneConnectionKeepTheirOrder() {
+    void itemsOfOneTraceKeepTheirOrderAndABusyConnectionSpreadsOverEveryRing() throws InterruptedException {
         String t = tenant();
+        List<String> traces = List.of(id(), id(), id());
         try (WsTestClient c = replica.client(t)) {
-            List<String> sent = new ArrayList<>();
+            java.util.Map<String, List<String>> sentByTrace = new java.util.HashMap<>();
             for (int b = 0; b < 20; b++) {
                 List<String> batch = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
                     String id = id();
-                    sent.add(id);
-                    batch.add(log(id, "orders", "info", "n" + (b * 50 + i)));
+                    String trace = i % 2 == 0 ? traces.get(i % 3) : null;
+                    sentByTrace.computeIfAbsent(String.valueOf(trace), k -> new ArrayList<>()).add(id);
+                    batch.add(log(id, "orders", "info", "n" + (b * 50 + i), "prod", trace));
                 }
                 c.sendNoWait(events(b, 0, batch));
             }
             for (int b = 0; b < 20; b++) {
                 assertThat(c.next("ack").get("seq").asLong()).as("acks in order").isEqualTo(b);
             }
-            assertThat(buffered(t)).extracting(TraceItem::id).containsExactlyElementsOf(sent);
+            List<TraceItem> stored = buffered(t);
+            for (String trace : traces) {
+                assertThat(stored).filteredOn(i -> trace.equals(i.traceId())).extracting(TraceItem::id)
+                        .as("trace %s in the order sent", trace).containsExactlyElementsOf(sentByTrace.get(trace));
+            }
+            assertThat(stored).filteredOn(i -> i.traceId() == null).extracting(TraceItem::id)
+                    .containsExactlyInAnyOrderElementsOf(sentByTrace.get("null"));
+            for (Ringbuffer<String> ring : replica.service.rings().rings()) {
+                long mine = 0;
+                for (long s = ring.headSequence(); s <= ring.tailSequence(); s++) {
+                    mine += TraceRings.belongsTo(ring.readOne(s), t) ? 1 : 0;
+                }
+                assertThat(mine).as("every ring took some of the connection's items").isPositive();
+            }
         }
     }
 

@@ -25,6 +25,9 @@ public sealed interface TraceItem permits LogEvent, Span, CallOutcome {
 
     String service();
 
+    /** The trace the item belongs to (32 hex digits), or null. */
+    String traceId();
+
     /** A copy with the tenant set; the only way a tenant gets into an item. */
     TraceItem withTenant(String tenant);
 }
