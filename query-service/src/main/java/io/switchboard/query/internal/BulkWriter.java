@@ -14,8 +14,9 @@ import java.util.Set;
  * Sends documents to Elasticsearch in bulk requests and says, per document, what became of it: indexed, refused for
  * good (Elasticsearch will never take it: a mapping conflict, or too large for a request of its own), or to be sent
  * again (Elasticsearch is overloaded, unreachable, or cannot create the day's index yet). A request Elasticsearch
- * refuses as too large (413) is split in two and each half sent on its own, down to single documents, so one
- * oversized batch never stalls the ring behind it.
+ * refuses whole, as too large (413) or as a bad request (400: a document that breaks the bulk body), is split in two
+ * and each half sent on its own, down to single documents, so one bad document or oversized batch never stalls the
+ * ring behind it: only the document refused alone is set aside.
  */
 public final class BulkWriter {
     /**
@@ -79,12 +80,16 @@ public final class BulkWriter {
             if (ar.succeeded()) {
                 return Future.succeededFuture(itemResults(docs, ar.result()));
             }
-            if (status(ar.cause()) == 413) {
+            int status = status(ar.cause());
+            if (status == 413 || status == 400) {
                 if (docs.size() == 1) {
                     Doc doc = docs.getFirst();
-                    return Future.succeededFuture(new Result(0, List.of(new Refusal(doc, "request_too_large",
+                    Refusal refusal = status == 413 ? new Refusal(doc, "request_too_large",
                             "a request of this document alone (" + doc.bytes() + " bytes) is over Elasticsearch's "
-                                    + "http.max_content_length")), List.of(), null));
+                                    + "http.max_content_length")
+                            : new Refusal(doc, "request_refused", "Elasticsearch refused a request of this document "
+                                    + "alone: " + ar.cause().getMessage());
+                    return Future.succeededFuture(new Result(0, List.of(refusal), List.of(), null));
                 }
                 // Halves one after the other, so that a request never grows the load on an overwhelmed node.
                 List<Doc> first = docs.subList(0, docs.size() / 2);

@@ -151,6 +151,11 @@ public final class EventDocuments {
             doc.append(']');
         }
         String body = itemJson.substring(itemJson.indexOf('{') + 1);
+        if (body.indexOf('\n') >= 0 || body.indexOf('\r') >= 0) {
+            // A client's pretty-printed item: outside strings (which cannot hold them raw) line breaks are only
+            // whitespace, and in a bulk request they would end the document's line, refusing the whole request.
+            body = body.replace('\n', ' ').replace('\r', ' ');
+        }
         if (!seen.isEmpty()) {
             doc.append(',');
         }

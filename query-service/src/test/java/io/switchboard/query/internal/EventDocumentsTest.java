@@ -31,6 +31,17 @@ class EventDocumentsTest {
     }
 
     @Test
+    void aPrettyPrintedItemBecomesADocumentOfOneLineWithItsStringsIntact() throws Exception {
+        String item = "{\n  \"kind\": \"log\",\r\n  \"id\": \"p1\",\n  \"timestamp\": 1795700000123456,\n"
+                + "  \"service\": \"orders\", \"level\": \"info\", \"message\": \"two\\nlines\"\n}";
+        var raw = EventDocuments.rawDocument("acme", item);
+        String doc = new String(raw.json(), StandardCharsets.UTF_8);
+        assertThat(doc).doesNotContain("\n").doesNotContain("\r");
+        assertThat(Json.parse(doc).get("message").asText()).isEqualTo("two\nlines");
+        assertThat(Json.parse(doc).get("id").asText()).isEqualTo("p1");
+    }
+
+    @Test
     void itemsThatNameADerivedFieldOrRepeatOneTakeTheTreePath() throws Exception {
         assertThat(EventDocuments.rawDocument("acme", "{\"id\":\"x\",\"timestamp\":1,\"tenant\":\"other\"}")).isNull();
         assertThat(EventDocuments.rawDocument("acme", "{\"id\":\"x\",\"timestamp\":1,\"levelNum\":9}")).isNull();
