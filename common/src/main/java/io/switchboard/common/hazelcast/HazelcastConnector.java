@@ -76,6 +76,9 @@ public final class HazelcastConnector {
         hz.setProperty("hazelcast.logging.type", "slf4j");
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
         hz.setProperty("hazelcast.phone.home.enabled", "false");
+        // A write whose backup did not confirm in time (or whose primary left mid-way) fails instead of succeeding
+        // quietly, so that tracing never acknowledges a batch that exists in one copy only: the client sends it again.
+        hz.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
         // Hazelcast's own metrics feed Management Center and JMX, neither of which Switchboard uses (its metrics are
         // Micrometer's). Collecting them walks every partition of every map every few seconds, and the registry has
         // two maps per tenant: with a few dozen tenants that was a tenth of a busy member's CPU. Per-map statistics
