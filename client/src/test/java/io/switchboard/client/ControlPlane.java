@@ -20,9 +20,15 @@ final class ControlPlane implements AutoCloseable {
     final TracingService tracing;
 
     ControlPlane(TestHazelcast cluster, int port) {
+        this(cluster, port, TracingConfig.DEFAULT, hz -> { });
+    }
+
+    /** With tracing configured so, and {@code before} run on the member first (readers' positions, say). */
+    ControlPlane(TestHazelcast cluster, int port, TracingConfig config, java.util.function.Consumer<HazelcastInstance> before) {
         member = cluster.member();
+        before.accept(member);
         harness = new ServiceHarness();
-        tracing = new TracingService(harness.vertx(), ServiceHarness.LIMITS, TracingConfig.DEFAULT, member, Tokens.verifier(), harness.registry());
+        tracing = new TracingService(harness.vertx(), ServiceHarness.LIMITS, config, member, Tokens.verifier(), harness.registry());
         harness.serve(port, vertx -> List.of(new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT,
                 member, Tokens.verifier(), harness.registry()), tracing));
     }

@@ -10,6 +10,7 @@ import io.switchboard.common.model.Node;
 import io.switchboard.common.model.Span;
 import io.switchboard.common.model.TraceItem;
 import io.switchboard.testsupport.RealStores;
+import io.switchboard.tracing.TracingConfig;
 import io.switchboard.testsupport.TestHazelcast;
 import io.switchboard.testsupport.Tokens;
 import java.io.IOException;
@@ -129,6 +130,68 @@ class TracingClientTest {
                 await().atMost(Duration.ofSeconds(10)).until(() ->
                         cp.harness.registry().get("switchboard.tracing.items.client.dropped").counter().count() == 500.0);
             }
+        }
+    }
+
+    @Test
+    void whenTheBufferPushesBackLoggingNeverBlocksAndNothingBelowTheClientsBoundIsLost() throws Exception {
+        String ring = io.switchboard.common.buffer.TraceRings.PREFIX + 0;
+        // One ring of 600 slots whose reader has read nothing: 563 items fit until it moves; batches (of at most 100
+        // items, the server's limit) wait 300 ms, then are refused with limit_exceeded, and the client sends them again
+        // after retryAfterMs.
+        TracingConfig config = TracingConfig.DEFAULT.withSlots(600, 1).withLimits(100, 8, 4)
+                .withPushBack(new TracingConfig.PushBack(Duration.ofMinutes(2), Duration.ofMillis(300), 100));
+        try (TestHazelcast own = new TestHazelcast();
+             ControlPlane cp = new ControlPlane(own, 0, config,
+                     hz -> hz.getMap(io.switchboard.common.buffer.TraceRings.CHECKPOINTS).put(ring, -1L));
+             Switchboard sb = Switchboard.connect(cp.base(), Tokens.client("pushed"),
+                     options("orders", "orders-1").withBuffer(10_000, Duration.ofMillis(20)))) {
+            for (int i = 0; i < 2_000; i++) {
+                sb.tracing().log(Level.INFO, "c", "pushed back " + i);
+            }
+            // Every call has returned, though the buffer cannot hold them all until its reader moves.
+            assertThat(cp.buffered("pushed")).hasSizeLessThan(600);
+            // The server pushes back: a batch waited for the reader, and was refused.
+            await().atMost(Duration.ofSeconds(10)).until(() -> cp.harness.registry().find("switchboard.quota.exceeded")
+                    .tag("quota", "tracing.buffer").counters().stream().mapToDouble(c -> c.count()).sum() > 0);
+
+            // A reader like the indexer: reads what the ring holds after its position, then publishes the new position.
+            java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            var ringbuffer = cp.tracing.rings().ring(0);
+            var positions = cp.member.<String, Long>getMap(io.switchboard.common.buffer.TraceRings.CHECKPOINTS);
+            java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                long next = 0;
+                while (reading.get()) {
+                    try {
+                        var batch = ringbuffer.readManyAsync(next, 0, 100, null).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                        if (batch.readCount() == 0) {
+                            Thread.sleep(20); // polling the ring, as the indexer does when it is idle
+                            continue;
+                        }
+                        assertThat(batch.getNextSequenceToReadFrom() - batch.readCount()).as("nothing overwritten unread").isEqualTo(next);
+                        batch.forEach(record -> read.add(((LogEvent) io.switchboard.common.buffer.TraceRings.decode(record)).message()));
+                        next = batch.getNextSequenceToReadFrom();
+                        positions.set(ring, next - 1);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception | AssertionError e) {
+                        failed.set(e);
+                        return;
+                    }
+                }
+            });
+            try {
+                sb.tracing().flush(Duration.ofSeconds(60)).get(65, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(30)).until(() -> read.size() == 2_000 || failed.get() != null);
+            } finally {
+                reading.set(false);
+                reader.join(10_000);
+            }
+            assertThat(failed.get()).as("the reader's failure").isNull();
+            assertThat(sb.tracing().dropped()).as("the client's bound (10,000) was never reached").isZero();
+            assertThat(read).contains("pushed back 0", "pushed back 1999");
         }
     }
 

@@ -128,11 +128,16 @@ class AckPromiseTest {
                         unacked.remove(frame.path("seq").asLong());
                     }
                     case "error" -> {
-                        assertThat(frame.path("code").asText()).as(frame.toString()).isEqualTo("limit_exceeded");
-                        assertThat(frame.path("quota").asText()).isEqualTo("tracing.buffer");
-                        refusals++;
+                        // Pushed back (limit_exceeded: the buffer), or not stored (unavailable: say a backup did not
+                        // confirm in time on a loaded machine): either way the batch goes again, as protocol.md says.
+                        String code = frame.path("code").asText();
+                        assertThat(code).as(frame.toString()).isIn("limit_exceeded", "unavailable");
+                        if (code.equals("limit_exceeded")) {
+                            assertThat(frame.path("quota").asText()).isEqualTo("tracing.buffer");
+                            refusals++;
+                        }
                         long seq = Long.parseLong(frame.path("ref").asText().substring(4));
-                        again.addLast(new long[] {seq, now + frame.path("retryAfterMs").asLong()});
+                        again.addLast(new long[] {seq, now + frame.path("retryAfterMs").asLong(1_000)});
                     }
                     default -> { }
                 }
@@ -154,10 +159,10 @@ class AckPromiseTest {
     }
 
     @Test
-    void oneConnectionSends100000EventsAsFastAsTheServerLetsItAndEveryOneIsSearchable(TestHazelcast cluster,
-                                                                                       TestElasticsearch es) throws Exception {
+    void oneConnectionSends100000EventsAsFastAsTheServerLetsItAndEveryOneIsSearchable(TestElasticsearch es) throws Exception {
         String tenant = "flood" + UUID.randomUUID().toString().substring(0, 6);
-        try (Services system = Services.start(cluster, es); WsTestClient ws = system.client(tenant)) {
+        try (TestHazelcast cluster = new TestHazelcast(); Services system = Services.start(cluster, es);
+             WsTestClient ws = system.client(tenant)) {
             Sender sender = new Sender(ws);
             sender.send(200, 500, () -> { });
             assertThat(sender.acked).isEqualTo(100_000);
@@ -169,9 +174,10 @@ class AckPromiseTest {
 
     @Test
     void anElasticsearchOutageOfThirtySecondsDuringIngestLosesNothingAcknowledgedAndClientsArePushedBack(
-            TestHazelcast cluster, TestElasticsearch es) throws Exception {
+            TestElasticsearch es) throws Exception {
         String tenant = "outage" + UUID.randomUUID().toString().substring(0, 6);
-        try (Services system = Services.start(cluster, es); WsTestClient ws = system.client(tenant)) {
+        try (TestHazelcast cluster = new TestHazelcast(); Services system = Services.start(cluster, es);
+             WsTestClient ws = system.client(tenant)) {
             Sender sender = new Sender(ws);
             long[] cutAt = {0};
             long[] refusalsAtRestore = {-1};
