@@ -1,9 +1,7 @@
 package io.switchboard.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.common.auth.DevTokens;
 import io.switchboard.common.auth.Role;
-import io.switchboard.common.codec.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,10 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
@@ -29,7 +25,6 @@ import org.HdrHistogram.Histogram;
  */
 final class IngestBench {
     static final int BATCH = 500;
-    static final int IN_FLIGHT = 8;
 
     private IngestBench() {
     }
@@ -75,28 +70,32 @@ final class IngestBench {
             }
             frames.add(mine);
         }
-        List<Sender> senders = new ArrayList<>();
+        List<TracingSender> senders = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
-            senders.add(new Sender(server, token));
+            senders.add(new TracingSender(server, token));
         }
         double cpuBefore = server.cpuSeconds();
         double selfBefore = ServerProcess.cpuSecondsOf("self");
         long start = System.nanoTime();
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
-            Sender s = senders.get(c);
+            TracingSender s = senders.get(c);
             List<String> mine = frames.get(c);
-            done.add(CompletableFuture.runAsync(() -> mine.forEach(s::send), Thread::startVirtualThread));
+            done.add(CompletableFuture.runAsync(() -> {
+                for (int b = 0; b < mine.size(); b++) {
+                    s.send(b + 1, mine.get(b));
+                }
+            }, Thread::startVirtualThread));
         }
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
-        for (Sender s : senders) {
+        for (TracingSender s : senders) {
             s.drain();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpu = server.cpuSeconds() - cpuBefore;
         double self = ServerProcess.cpuSecondsOf("self") - selfBefore;
         long acked = senders.stream().mapToLong(s -> s.accepted.get()).sum();
-        senders.forEach(Sender::close);
+        senders.forEach(TracingSender::close);
         int sent = batchesPerConnection * BATCH * connections;
         if (acked != sent) {
             throw new IllegalStateException(sent + " logs sent but " + acked + " acknowledged as accepted");
@@ -115,7 +114,7 @@ final class IngestBench {
      */
     private static void searchable(ServerProcess server, String token, int rate, int seconds) throws Exception {
         String operator = DevTokens.issue(DevTokens.DEV_SECRET, "ingest", Role.OPERATOR, Duration.ofHours(1), Instant.now());
-        Sender sender = new Sender(server, token);
+        TracingSender sender = new TracingSender(server, token);
         Map<String, Long> ackedAt = new ConcurrentHashMap<>();
         Histogram delay = new Histogram(600_000_000_000L, 3);
         int batchesPerSecond = rate / BATCH;
@@ -147,7 +146,7 @@ final class IngestBench {
                 markers.add(marker);
                 sender.onAck(b + 1L, () -> ackedAt.put(marker, System.nanoTime()));
             }
-            sender.send(batch(b + 1, "steady", marker));
+            sender.send(b + 1, batch(b + 1, "steady", marker));
         }
         sender.drain();
         double sentFor = (System.nanoTime() - start) / 1e9;
@@ -222,60 +221,5 @@ final class IngestBench {
     private static String hex(long v) {
         String h = Long.toHexString(v);
         return "0".repeat(16 - h.length()) + h;
-    }
-
-    /** One tracing connection keeping at most 8 batches unacknowledged. */
-    private static final class Sender {
-        private final Semaphore window = new Semaphore(IN_FLIGHT);
-        private final Map<Long, Runnable> onAck = new ConcurrentHashMap<>();
-        final AtomicLong accepted = new AtomicLong();
-        private final Ws ws;
-        private volatile String failure;
-
-        Sender(ServerProcess server, String token) {
-            ws = Ws.open(server.ws("/v1/tracing"), token, (text, nanos) -> {
-                if (text.startsWith("{\"type\":\"ack\"")) {
-                    JsonNode ack = Json.parse(text);
-                    accepted.addAndGet(ack.path("accepted").asLong());
-                    Runnable r = onAck.remove(ack.path("seq").asLong());
-                    if (r != null) {
-                        r.run();
-                    }
-                    window.release();
-                } else if (text.contains("\"error\"")) {
-                    failure = text;
-                    window.release(IN_FLIGHT);
-                }
-            });
-        }
-
-        void onAck(long seq, Runnable r) {
-            onAck.put(seq, r);
-        }
-
-        void send(String frame) {
-            window.acquireUninterruptibly();
-            check();
-            ws.send(frame);
-        }
-
-        /** Waits for every batch sent to be acknowledged. */
-        void drain() throws InterruptedException {
-            if (!window.tryAcquire(IN_FLIGHT, 2, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("batches were never acknowledged");
-            }
-            check();
-            window.release(IN_FLIGHT);
-        }
-
-        private void check() {
-            if (failure != null) {
-                throw new IllegalStateException("the server refused a batch: " + failure);
-            }
-        }
-
-        void close() {
-            ws.close();
-        }
     }
 }
