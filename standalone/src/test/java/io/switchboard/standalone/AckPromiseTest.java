@@ -4,27 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hazelcast.core.HazelcastInstance;
-import io.switchboard.common.protocol.ProtocolLimits;
-import io.switchboard.query.ElasticsearchConfig;
-import io.switchboard.query.HistoryConfig;
-import io.switchboard.query.HistoryStore;
-import io.switchboard.query.QueryService;
 import io.switchboard.tracing.TracingConfig;
-import io.switchboard.tracing.TracingService;
 import io.switchboard.testsupport.RealStores;
-import io.switchboard.testsupport.ServiceHarness;
-import io.switchboard.testsupport.TcpProxy;
 import io.switchboard.testsupport.TestElasticsearch;
 import io.switchboard.testsupport.TestHazelcast;
-import io.switchboard.testsupport.Tokens;
 import io.switchboard.testsupport.WsTestClient;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -39,54 +26,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealStores.class)
 class AckPromiseTest {
-    private static final ProtocolLimits LIMITS = new ProtocolLimits(1 << 20, 4 << 20, Duration.ofSeconds(10), Duration.ofSeconds(30));
     /** 8 rings of 2,000 slots: a few seconds of indexing, so the sender meets push-back. */
     private static final TracingConfig TRACING = TracingConfig.DEFAULT.withSlots(2_000, 8).withLimits(1_000, 8, 4)
             .withQuotas(TracingConfig.Quotas.NONE)
             .withPushBack(new TracingConfig.PushBack(Duration.ofMinutes(2), Duration.ofSeconds(2), 100));
-
-    /** The tracing and query services on one member, the indexer reaching Elasticsearch through a proxy. */
-    private record Services(ServiceHarness harness, TcpProxy proxy, HistoryStore direct, HistoryStore viaProxy,
-                          TracingService tracing) implements AutoCloseable {
-        static Services start(TestHazelcast cluster, TestElasticsearch es) throws Exception {
-            HazelcastInstance member = cluster.member();
-            ServiceHarness harness = new ServiceHarness();
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            TcpProxy proxy = new TcpProxy(harness.vertx(), URI.create(es.url()).getPort(), port);
-            HistoryStore direct = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null));
-            HistoryStore viaProxy = new HistoryStore(harness.vertx(),
-                    new ElasticsearchConfig(List.of(URI.create("http://127.0.0.1:" + port)), null, null));
-            TracingService tracing = new TracingService(harness.vertx(), LIMITS, TRACING, member, Tokens.verifier(), harness.registry());
-            harness.serve(LIMITS, vertx -> List.of(tracing, new QueryService(vertx, viaProxy, member,
-                    HistoryConfig.DEFAULT, Tokens.verifier(), harness.registry())));
-            return new Services(harness, proxy, direct, viaProxy, tracing);
-        }
-
-        WsTestClient client(String tenant) {
-            return WsTestClient.open(harness.vertx(), harness.port(), TracingService.PATH, Tokens.client(tenant));
-        }
-
-        long searchable(String tenant) throws Exception {
-            direct.client().indices().refresh(r -> r.index("switchboard-events-*").ignoreUnavailable(true)).get();
-            return direct.client().count(c -> c.index("switchboard-events-*").ignoreUnavailable(true).allowNoIndices(true)
-                    .query(q -> q.term(t -> t.field("tenant").value(tenant)))).get().count();
-        }
-
-        double counter(String name) {
-            return harness.registry().find(name).counters().stream().mapToDouble(c -> c.count()).sum();
-        }
-
-        @Override
-        public void close() throws Exception {
-            proxy.close(); // on the harness's Vert.x, so first
-            harness.close();
-            direct.close();
-            viaProxy.close();
-        }
-    }
 
     /** A client from docs/protocol.md: up to 8 batches in flight; a refused batch goes again after retryAfterMs. */
     private static final class Sender {
@@ -161,7 +104,7 @@ class AckPromiseTest {
     @Test
     void oneConnectionSends100000EventsAsFastAsTheServerLetsItAndEveryOneIsSearchable(TestElasticsearch es) throws Exception {
         String tenant = "flood" + UUID.randomUUID().toString().substring(0, 6);
-        try (TestHazelcast cluster = new TestHazelcast(); Services system = Services.start(cluster, es);
+        try (TestHazelcast cluster = new TestHazelcast(); IngestStack system = IngestStack.start(cluster, es, TRACING);
              WsTestClient ws = system.client(tenant)) {
             Sender sender = new Sender(ws);
             sender.send(200, 500, () -> { });
@@ -176,7 +119,7 @@ class AckPromiseTest {
     void anElasticsearchOutageOfThirtySecondsDuringIngestLosesNothingAcknowledgedAndClientsArePushedBack(
             TestElasticsearch es) throws Exception {
         String tenant = "outage" + UUID.randomUUID().toString().substring(0, 6);
-        try (TestHazelcast cluster = new TestHazelcast(); Services system = Services.start(cluster, es);
+        try (TestHazelcast cluster = new TestHazelcast(); IngestStack system = IngestStack.start(cluster, es, TRACING);
              WsTestClient ws = system.client(tenant)) {
             Sender sender = new Sender(ws);
             long[] cutAt = {0};

@@ -30,7 +30,8 @@ import java.util.function.BiConsumer;
 
 /**
  * The tracing service: ingest of logs, spans and call outcomes over WebSocket ({@value #PATH}, protocol v1
- * section 8) into the trace buffer (Hazelcast ring buffers), and filtered live tails of it.
+ * section 8), and of OpenTelemetry (OTLP/HTTP {@code /v1/traces}, {@code /v1/logs}) and Zipkin v2
+ * ({@code /api/v2/spans}) exports, into the trace buffer (Hazelcast ring buffers); and filtered live tails of it.
  */
 public final class TracingService implements SwitchboardService {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TracingService.class);
@@ -86,6 +87,11 @@ public final class TracingService implements SwitchboardService {
                 "events", (MessageHandler.Streaming) (session, text) -> state(session).events(text),
                 "tail", on(TracingSession::tail),
                 "untail", on(TracingSession::untail));
+        // Existing instrumentation: OTLP/HTTP and Zipkin v2, with the same token, checks, quotas and buffer.
+        HttpIngest ingest = new HttpIngest(vertx, rings, codec, quotas, metrics, admission, config.maxItemsPerBatch(),
+                limits.maxFrameBytes());
+        new OtlpReceiver(ingest, any).mount(router);
+        new ZipkinReceiver(ingest, any).mount(router);
         router.route(PATH).handler(new ProtocolEndpoint(vertx, name(), any, limits, handlers, new Lifecycle(),
                 Map.of("maxInFlight", config.maxInFlight(), "maxItemsPerBatch", config.maxItemsPerBatch(),
                         "maxItemBytes", io.switchboard.common.buffer.RingSlots.MAX_ITEM_BYTES))

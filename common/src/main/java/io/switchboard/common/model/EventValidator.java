@@ -20,6 +20,10 @@ public final class EventValidator {
     private static final Rule KEY = new Rule("._:/-", true);
     private static final Pattern SEMVER = Pattern.compile(
             "(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?");
+    /** The longest W3C tracestate header value (32 entries). */
+    public static final int MAX_TRACE_STATE = 512;
+    /** Events and links of one span, each. */
+    public static final int MAX_SPAN_EVENTS = 128;
     /** 2000-01-01T00:00:00Z in microseconds: anything earlier is a unit mistake (seconds or millis). */
     private static final long EARLIEST_MICROS = 946_684_800_000_000L;
 
@@ -92,6 +96,9 @@ public final class EventValidator {
                 c.text("operation", span.operation(), limits.maxNameLength(), true);
                 c.name("peerService", span.peerService(), false);
                 c.entries("attributes", span.attributes());
+                c.text("traceState", span.traceState(), MAX_TRACE_STATE, false);
+                c.events(span.events());
+                c.links(span.links());
             }
             case CallOutcome outcome -> {
                 c.nodeRef("node", outcome.node());
@@ -320,6 +327,45 @@ public final class EventValidator {
                 } else {
                     text(field + "." + key, e.getValue(), limits.maxValueLength(), true);
                 }
+            }
+        }
+
+        void events(List<Span.Event> events) {
+            if (events.size() > MAX_SPAN_EVENTS) {
+                add("events", "has " + events.size() + " events; the limit is " + MAX_SPAN_EVENTS);
+                return;
+            }
+            for (int i = 0; i < events.size(); i++) {
+                Span.Event e = events.get(i);
+                String at = "events[" + i + "]";
+                if (e == null) {
+                    add(at, "must be an object");
+                    continue;
+                }
+                if (e.timestamp() < 0) {
+                    add(at + ".timestamp", "must not be negative");
+                }
+                text(at + ".name", e.name(), limits.maxNameLength(), true);
+                entries(at + ".attributes", e.attributes());
+            }
+        }
+
+        void links(List<Span.Link> links) {
+            if (links.size() > MAX_SPAN_EVENTS) {
+                add("links", "has " + links.size() + " links; the limit is " + MAX_SPAN_EVENTS);
+                return;
+            }
+            for (int i = 0; i < links.size(); i++) {
+                Span.Link l = links.get(i);
+                String at = "links[" + i + "]";
+                if (l == null) {
+                    add(at, "must be an object");
+                    continue;
+                }
+                traceId(at + ".traceId", l.traceId(), true);
+                spanId(at + ".spanId", l.spanId(), true);
+                text(at + ".traceState", l.traceState(), MAX_TRACE_STATE, false);
+                entries(at + ".attributes", l.attributes());
             }
         }
 

@@ -207,7 +207,9 @@ public final class EventDocuments {
                        "calleeService": {"type": "keyword"}, "calleeNode": {"type": "keyword"},
                        "success": {"type": "boolean"}, "latencyMicros": {"type": "long"},
                        "attrs": {"type": "keyword", "doc_values": false},
-                       "attributes": {"type": "object", "enabled": false}
+                       "attributes": {"type": "object", "enabled": false},
+                       "traceState": {"type": "keyword", "index": false, "doc_values": false},
+                       "events": {"type": "object", "enabled": false}, "links": {"type": "object", "enabled": false}
                      }
                    }
                  }}
