@@ -15,7 +15,7 @@ public final class TracingMain {
         ServiceMain.run("tracing", "tracing.properties", (vertx, source, registry, owned) -> {
             ServiceConfig config = ServiceConfig.from(source);
             TracingConfig tracing = TracingConfig.from(source);
-            HazelcastInstance hazelcast = HazelcastConnector.start(config.hazelcast());
+            HazelcastInstance hazelcast = HazelcastConnector.startForAcknowledgedWrites(config.hazelcast());
             owned.add(hazelcast::shutdown);
             return new TracingService(vertx, config.ws(), tracing, hazelcast, config.auth().verifier(Clock.systemUTC()), registry);
         });

@@ -40,7 +40,26 @@ public final class HazelcastConnector {
         return config.mode() == HazelcastConfig.Mode.MEMBER ? member(config) : client(config);
     }
 
+    /**
+     * As {@link #start}, for a service that acknowledges writes to its callers (tracing): as a member, a write whose
+     * backup did not confirm in time, or whose primary left mid-way, fails instead of succeeding quietly, so that
+     * nothing is acknowledged that exists in one copy only (the caller sends it again). Not for discovery: a
+     * registration in one copy is soon refreshed anyway, and a member crash would fail every registration in flight.
+     */
+    public static HazelcastInstance startForAcknowledgedWrites(HazelcastConfig config) {
+        if (config.mode() != HazelcastConfig.Mode.MEMBER) {
+            return client(config);
+        }
+        Config hz = joiningConfig(config);
+        hz.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
+        return Hazelcast.newHazelcastInstance(hz);
+    }
+
     public static HazelcastInstance member(HazelcastConfig config) {
+        return Hazelcast.newHazelcastInstance(joiningConfig(config));
+    }
+
+    private static Config joiningConfig(HazelcastConfig config) {
         Config hz = memberConfig(config.clusterName(), config.port());
         JoinConfig join = hz.getNetworkConfig().getJoin();
         String dns = kubernetesDns(config);
@@ -53,7 +72,7 @@ public final class HazelcastConnector {
         if (config.members().stream().allMatch(m -> m.startsWith("127.0.0.1") || m.startsWith("localhost"))) {
             loopbackOnly(hz);
         }
-        return Hazelcast.newHazelcastInstance(hz);
+        return hz;
     }
 
     /**
@@ -76,9 +95,6 @@ public final class HazelcastConnector {
         hz.setProperty("hazelcast.logging.type", "slf4j");
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
         hz.setProperty("hazelcast.phone.home.enabled", "false");
-        // A write whose backup did not confirm in time (or whose primary left mid-way) fails instead of succeeding
-        // quietly, so that tracing never acknowledges a batch that exists in one copy only: the client sends it again.
-        hz.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
         // Hazelcast's own metrics feed Management Center and JMX, neither of which Switchboard uses (its metrics are
         // Micrometer's). Collecting them walks every partition of every map every few seconds, and the registry has
         // two maps per tenant: with a few dozen tenants that was a tenth of a busy member's CPU. Per-map statistics
