@@ -24,6 +24,7 @@ public final class Benchmarks {
         ALL.put("propagation", PropagationBench::run);
         ALL.put("ingest", IngestBench::run);
         ALL.put("lossless", LosslessBench::run);
+        ALL.put("otlp", OtlpBench::run);
         ALL.put("storm", StormBench::run);
         // Only the peer's half of propagation (which runs it too), for when only etcd's figures are wanted.
         PEERS.put("etcd", work -> {

@@ -90,6 +90,10 @@ final class ServerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    URI http(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
     URI ws(String path) {
         return URI.create("ws://127.0.0.1:" + port + path);
     }
@@ -147,7 +151,7 @@ final class ServerProcess implements AutoCloseable {
         stop();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -31,14 +31,47 @@ public interface Tracing {
     /** The current span's context on this thread, or null. */
     SpanContext current();
 
-    /** Adds {@code traceparent} for the current span to outgoing request headers (nothing if no span is current). */
+    /**
+     * Adds {@code traceparent}, and {@code tracestate} if the trace carries one, for the current span to outgoing
+     * request headers (nothing if no span is current).
+     */
     default Map<String, String> inject(Map<String, String> headers) {
         SpanContext c = current();
         if (c != null) {
             headers.put(SpanContext.HEADER, c.traceparent());
+            if (c.traceState() != null) {
+                headers.put(SpanContext.STATE_HEADER, c.traceState());
+            }
         }
         return headers;
     }
+
+    /**
+     * The trace context of an incoming request, from its {@code traceparent} and {@code tracestate} headers (names in
+     * any case), to pass to {@link #startSpan}; null if there is none or it is invalid.
+     */
+    default SpanContext extract(Map<String, String> headers) {
+        String parent = null;
+        String state = null;
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (h.getKey() == null) {
+                continue;
+            }
+            if (h.getKey().equalsIgnoreCase(SpanContext.HEADER)) {
+                parent = h.getValue();
+            } else if (h.getKey().equalsIgnoreCase(SpanContext.STATE_HEADER)) {
+                state = h.getValue();
+            }
+        }
+        return SpanContext.fromHeaders(parent, state);
+    }
+
+    /**
+     * Records a span made elsewhere, finished, as it is (an OpenTelemetry span, say: see
+     * {@code io.switchboard.client.otel.SwitchboardSpanExporter}). Its service, node and environment default to this
+     * client's; the tenant is the token's. Never blocks.
+     */
+    void recordSpan(Span span);
 
     /** Records how a call to a node went (also what {@link Discovery#report} does). */
     void outcome(Node callee, boolean success, Duration latency);

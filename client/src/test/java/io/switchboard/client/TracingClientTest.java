@@ -114,6 +114,72 @@ class TracingClientTest {
     }
 
     @Test
+    void tracestateTravelsWithTraceparentAndAnInvalidOneIsDroppedWhileTheTraceIsKept(TestHazelcast cluster) throws Exception {
+        try (ControlPlane cp = new ControlPlane(cluster, 0);
+             Switchboard orders = Switchboard.connect(cp.base(), Tokens.client("state"), options("orders", "orders-1"))) {
+            // An incoming request from another vendor's tracer: header names in any case.
+            Map<String, String> incoming = Map.of("TraceParent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                    "TraceState", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+            SpanContext parent = orders.tracing().extract(incoming);
+            assertThat(parent.traceState()).isEqualTo("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+            ActiveSpan server = orders.tracing().startSpan("handle", Span.SpanKind.SERVER, parent);
+            Map<String, String> outgoing;
+            try (Scope ignored = server.makeCurrent()) {
+                outgoing = orders.tracing().inject(new HashMap<>());
+            }
+            server.end();
+            assertThat(outgoing).containsEntry("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+                    .containsEntry("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-" + server.context().spanId() + "-01");
+            // A broken tracestate is dropped; the traceparent still joins the trace.
+            SpanContext broken = orders.tracing().extract(Map.of("traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate", "no equals sign"));
+            assertThat(broken.traceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            assertThat(broken.traceState()).isNull();
+            assertThat(orders.tracing().extract(Map.of("tracestate", "a=b"))).as("no traceparent, no context").isNull();
+            orders.tracing().flush(Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+            Span stored = find(awaitItems(cp, "state", 1), Span.class, s -> s.operation().equals("handle"));
+            assertThat(stored.traceState()).isEqualTo("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+        }
+    }
+
+    @Test
+    void theClientCanBeTheOpenTelemetrySdksSpanExporter(TestHazelcast cluster) throws Exception {
+        try (ControlPlane cp = new ControlPlane(cluster, 0);
+             Switchboard sb = Switchboard.connect(cp.base(), Tokens.client("otel"), options("checkout", "checkout-1"))) {
+            io.switchboard.client.otel.SwitchboardSpanExporter exporter =
+                    io.switchboard.client.otel.SwitchboardSpanExporter.create(sb.tracing());
+            String traceId;
+            try (var provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                    .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter)).build()) {
+                var tracer = provider.get("io.example.checkout");
+                var root = tracer.spanBuilder("GET /cart").setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER).startSpan();
+                traceId = root.getSpanContext().getTraceId();
+                try (var ignored = root.makeCurrent()) {
+                    var call = tracer.spanBuilder("POST /payments").setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+                            .setAttribute("peer.service", "payments").setAttribute("weird key with spaces!", "kept").startSpan();
+                    call.addEvent("retry");
+                    call.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "timed out");
+                    call.end();
+                }
+                root.end();
+                assertThat(provider.forceFlush().join(20, TimeUnit.SECONDS).isSuccess()).as("flushed to the server").isTrue();
+            }
+            List<TraceItem> items = awaitItems(cp, "otel", 2);
+            Span root = find(items, Span.class, s -> s.operation().equals("GET /cart"));
+            Span call = find(items, Span.class, s -> s.operation().equals("POST /payments"));
+            assertThat(root.traceId()).isEqualTo(traceId);
+            assertThat(root.service()).as("the SDK's default resource names no service: the client's").isEqualTo("checkout");
+            assertThat(root.spanKind()).isEqualTo(Span.SpanKind.SERVER);
+            assertThat(call.parentSpanId()).isEqualTo(root.spanId());
+            assertThat(call.status()).isEqualTo(Span.Status.ERROR);
+            assertThat(call.peerService()).isEqualTo("payments");
+            assertThat(call.events()).extracting(Span.Event::name).containsExactly("retry");
+            assertThat(call.attributes()).containsEntry("weird_key_with_spaces_", "kept")
+                    .containsEntry("otel.status_description", "timed out");
+        }
+    }
+
+    @Test
     void whileTheServerIsUnreachableTheOldestAreDroppedAndCountedAndLoggingNeverBlocks(TestHazelcast cluster) throws Exception {
         int port = freePort();
         SwitchboardOptions small = options("orders", "orders-1").withBuffer(1_000, Duration.ofMillis(100));

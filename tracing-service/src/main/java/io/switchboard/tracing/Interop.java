@@ -1,6 +1,6 @@
 package io.switchboard.tracing;
 
-import io.switchboard.common.model.Limits;
+import io.switchboard.common.model.ModelFit;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayInputStream;
@@ -11,20 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
 
 /**
- * What the OTLP and Zipkin receivers share: reading a request body within a bound however it is compressed, and
- * fitting other models' free-form names and attributes to the rules of the event model (names of letters, digits
- * and . _ -, at most {@link Limits#maxEntries()} attributes of bounded length), so that an item is kept with its
- * values cut rather than refused over a long tag.
+ * What the OTLP and Zipkin receivers share: the request's format, reading its body within a bound however it is
+ * compressed, and ids. Fitting other models' names and attributes to the event model is {@link ModelFit}'s.
  */
 final class Interop {
-    private static final Limits LIMITS = Limits.DEFAULT;
     private static final HexFormat HEX = HexFormat.of();
 
     private Interop() {
@@ -101,61 +96,6 @@ final class Interop {
         return null;
     }
 
-    /**
-     * A name fit for service or environment: letters, digits and . _ -, starting with a letter or digit, at most
-     * the name length; other characters become '_' ({@code unknown_service:java} becomes
-     * {@code unknown_service_java}). Null if nothing is left.
-     */
-    static String name(String value) {
-        return fit(value, "._-", LIMITS.maxNameLength());
-    }
-
-    /** A node id: letters, digits and . _ : -; null if nothing is left. */
-    static String nodeId(String value) {
-        return fit(value, "._:-", LIMITS.maxIdLength());
-    }
-
-    private static String fit(String value, String punctuation, int max) {
-        if (value == null) {
-            return null;
-        }
-        StringBuilder b = new StringBuilder(Math.min(value.length(), max));
-        for (int i = 0; i < value.length() && b.length() < max; i++) {
-            char c = value.charAt(i);
-            boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
-            if (b.isEmpty() && !alnum) {
-                continue;
-            }
-            b.append(alnum || punctuation.indexOf(c) >= 0 ? c : '_');
-        }
-        return b.isEmpty() ? null : b.toString();
-    }
-
-    /** Text cut to {@code max} characters, control characters other than tab and newlines made spaces. */
-    static String text(String value, int max) {
-        if (value == null) {
-            return null;
-        }
-        String cut = value.length() > max ? value.substring(0, max) : value;
-        StringBuilder b = null;
-        for (int i = 0; i < cut.length(); i++) {
-            char c = cut.charAt(i);
-            if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-                if (b == null) {
-                    b = new StringBuilder(cut);
-                }
-                b.setCharAt(i, ' ');
-            }
-        }
-        return b == null ? cut : b.toString();
-    }
-
-    /** An operation or event name: cut to the name length; {@code fallback} when empty. */
-    static String label(String value, String fallback) {
-        String t = text(value, LIMITS.maxNameLength());
-        return t == null || t.isBlank() ? fallback : t;
-    }
-
     /** A 32-hex-digit event id derived from the given parts, the same for the same parts (a re-sent export). */
     static String digestId(String... parts) {
         try {
@@ -174,43 +114,5 @@ final class Interop {
     static String derivedSpanId(String... parts) {
         String id = digestId(parts).substring(0, 16);
         return id.equals("0000000000000000") ? "0000000000000001" : id;
-    }
-
-    /**
-     * Attributes in the event model's bounds: keys fit to letters, digits and . _ : / -; values cut to the value
-     * length; at most {@link Limits#maxEntries()} entries, the last slot then counting what did not fit
-     * ({@value #DROPPED}). A key put again replaces the earlier value (a span's own over its resource's).
-     */
-    static final class Attributes {
-        static final String DROPPED = "switchboard.dropped_attributes";
-        private final Map<String, String> map = new LinkedHashMap<>();
-        private int dropped;
-
-        Attributes put(String key, String value) {
-            String k = fit(key, "._:/-", LIMITS.maxKeyLength());
-            if (k == null || value == null) {
-                return this;
-            }
-            // The model has no empty values: an empty one is kept as the two characters "".
-            String v = value.isEmpty() ? "\"\"" : text(value, LIMITS.maxValueLength());
-            if (map.containsKey(k) || map.size() < LIMITS.maxEntries() - 1) {
-                map.put(k, v);
-            } else {
-                dropped++;
-            }
-            return this;
-        }
-
-        Attributes dropped(int n) {
-            dropped += Math.max(0, n);
-            return this;
-        }
-
-        Map<String, String> build() {
-            if (dropped > 0) {
-                map.put(DROPPED, Integer.toString(dropped));
-            }
-            return map;
-        }
     }
 }

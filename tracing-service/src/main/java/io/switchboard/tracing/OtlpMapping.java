@@ -16,6 +16,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.EventValidator;
+import io.switchboard.common.model.ModelFit;
 import io.switchboard.common.model.Level;
 import io.switchboard.common.model.Limits;
 import io.switchboard.common.model.LogEvent;
@@ -147,9 +148,9 @@ final class OtlpMapping {
                     default -> rest.add(kv);
                 }
             }
-            String name = Interop.name(service);
-            return new Origin(name == null ? "unknown_service" : name, Interop.name(environment),
-                    Interop.nodeId(instance != null ? instance : host), rest);
+            String name = ModelFit.name(service);
+            return new Origin(name == null ? "unknown_service" : name, ModelFit.name(environment),
+                    ModelFit.nodeId(instance != null ? instance : host), rest);
         }
     }
 
@@ -191,13 +192,13 @@ final class OtlpMapping {
         }
         long start = span.getStartTimeUnixNano() / 1_000;
         long duration = Math.max(0, (span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1_000);
-        Interop.Attributes attrs = new Interop.Attributes();
+        ModelFit.Attributes attrs = new ModelFit.Attributes();
         origin.attributes().forEach(kv -> attrs.put(kv.getKey(), string(kv.getValue())));
         scopeAttributes(attrs, scope);
         String peer = null;
         for (KeyValue kv : span.getAttributesList()) {
             if (kv.getKey().equals("peer.service")) {
-                peer = Interop.name(string(kv.getValue()));
+                peer = ModelFit.name(string(kv.getValue()));
             }
             attrs.put(kv.getKey(), string(kv.getValue()));
         }
@@ -223,10 +224,10 @@ final class OtlpMapping {
                 attrs.put("otel.dropped_events_count", Integer.toString(span.getEventsCount() - events.size()));
                 break;
             }
-            Interop.Attributes ea = new Interop.Attributes();
+            ModelFit.Attributes ea = new ModelFit.Attributes();
             e.getAttributesList().forEach(kv -> ea.put(kv.getKey(), string(kv.getValue())));
             long at = e.getTimeUnixNano() == 0 ? start : e.getTimeUnixNano() / 1_000;
-            events.add(new Span.Event(at, Interop.label(e.getName(), "event"), ea.dropped(e.getDroppedAttributesCount()).build()));
+            events.add(new Span.Event(at, ModelFit.label(e.getName(), "event"), ea.dropped(e.getDroppedAttributesCount()).build()));
         }
         List<Span.Link> links = new ArrayList<>();
         for (io.opentelemetry.proto.trace.v1.Span.Link l : span.getLinksList()) {
@@ -235,16 +236,16 @@ final class OtlpMapping {
             if (lt == null || ls == null || links.size() == EventValidator.MAX_SPAN_EVENTS) {
                 continue; // a link to nothing, or beyond the limit
             }
-            Interop.Attributes la = new Interop.Attributes();
+            ModelFit.Attributes la = new ModelFit.Attributes();
             l.getAttributesList().forEach(kv -> la.put(kv.getKey(), string(kv.getValue())));
             links.add(new Span.Link(lt, ls, traceState(l.getTraceState()), la.dropped(l.getDroppedAttributesCount()).build()));
         }
         return Candidate.of(label, new Span(null, traceId.substring(16) + spanId, start, duration, origin.service(),
-                origin.node(), origin.environment(), traceId, spanId, parent, Interop.label(span.getName(), "unnamed"),
+                origin.node(), origin.environment(), traceId, spanId, parent, ModelFit.label(span.getName(), "unnamed"),
                 kind, status, peer, attrs.build(), traceState(span.getTraceState()), events, links));
     }
 
-    private static void scopeAttributes(Interop.Attributes attrs, io.opentelemetry.proto.common.v1.InstrumentationScope scope) {
+    private static void scopeAttributes(ModelFit.Attributes attrs, io.opentelemetry.proto.common.v1.InstrumentationScope scope) {
         if (!scope.getName().isEmpty()) {
             attrs.put("otel.scope.name", scope.getName());
         }
@@ -254,7 +255,7 @@ final class OtlpMapping {
     }
 
     private static String traceState(String s) {
-        return s == null || s.isEmpty() || s.length() > EventValidator.MAX_TRACE_STATE ? null : Interop.text(s, s.length());
+        return s == null || s.isEmpty() || s.length() > EventValidator.MAX_TRACE_STATE ? null : ModelFit.text(s, s.length());
     }
 
     static List<Candidate> logs(ExportLogsServiceRequest request) {
@@ -285,11 +286,11 @@ final class OtlpMapping {
         }
         String traceId = Interop.hexId(log.getTraceId().toByteArray(), 16);
         String spanId = traceId == null ? null : Interop.hexId(log.getSpanId().toByteArray(), 8);
-        String body = Interop.text(string(log.getBody()), LIMITS.maxMessageLength());
+        String body = ModelFit.text(string(log.getBody()), LIMITS.maxMessageLength());
         if (body == null || body.isBlank()) {
-            body = log.getEventName().isEmpty() ? "(no message)" : Interop.text(log.getEventName(), LIMITS.maxMessageLength());
+            body = log.getEventName().isEmpty() ? "(no message)" : ModelFit.text(log.getEventName(), LIMITS.maxMessageLength());
         }
-        Interop.Attributes attrs = new Interop.Attributes();
+        ModelFit.Attributes attrs = new ModelFit.Attributes();
         origin.attributes().forEach(kv -> attrs.put(kv.getKey(), string(kv.getValue())));
         if (!scope.getVersion().isEmpty()) {
             attrs.put("otel.scope.version", scope.getVersion());
@@ -299,7 +300,7 @@ final class OtlpMapping {
         if (!log.getEventName().isEmpty()) {
             attrs.put("event.name", log.getEventName());
         }
-        String category = scope.getName().isEmpty() ? null : Interop.text(scope.getName(), LIMITS.maxNameLength());
+        String category = scope.getName().isEmpty() ? null : ModelFit.text(scope.getName(), LIMITS.maxNameLength());
         Level level = level(log.getSeverityNumberValue(), log.getSeverityText());
         String id = Interop.digestId(origin.service(), origin.node(), Long.toString(nanos), level.name(), category,
                 body, traceId, spanId, position, log.getAttributesList().toString());

@@ -3,6 +3,7 @@ package io.switchboard.tracing;
 import io.switchboard.common.auth.AuthHandler;
 import io.switchboard.common.auth.Principal;
 import io.switchboard.common.model.EventValidator;
+import io.switchboard.common.model.ModelFit;
 import io.switchboard.common.model.Span;
 import io.switchboard.common.service.HttpErrors;
 import io.switchboard.tracing.HttpIngest.Candidate;
@@ -137,9 +138,9 @@ final class ZipkinReceiver {
             spanId = Interop.derivedSpanId(traceId, z.id(), "shared-server");
         }
         Endpoint local = z.localEndpoint();
-        String service = Interop.name(z.localServiceName());
-        String node = local == null ? null : Interop.nodeId(local.ipv4() != null ? local.ipv4() : local.ipv6());
-        Interop.Attributes attrs = new Interop.Attributes();
+        String service = ModelFit.name(z.localServiceName());
+        String node = local == null ? null : ModelFit.nodeId(local.ipv4() != null ? local.ipv4() : local.ipv6());
+        ModelFit.Attributes attrs = new ModelFit.Attributes();
         Span.Status status = Span.Status.UNSET;
         for (Map.Entry<String, String> tag : z.tags().entrySet()) {
             attrs.put(tag.getKey(), tag.getValue());
@@ -166,7 +167,7 @@ final class ZipkinReceiver {
                 attrs.put("otel.dropped_events_count", Integer.toString(z.annotations().size() - events.size()));
                 break;
             }
-            events.add(new Span.Event(a.timestamp(), Interop.label(a.value(), "annotation"), Map.of()));
+            events.add(new Span.Event(a.timestamp(), ModelFit.label(a.value(), "annotation"), Map.of()));
         }
         Span.SpanKind kind = z.kind() == null ? Span.SpanKind.INTERNAL : switch (z.kind()) {
             case CLIENT -> Span.SpanKind.CLIENT;
@@ -176,7 +177,7 @@ final class ZipkinReceiver {
         };
         return Candidate.of(label, new Span(null, traceId.substring(16) + spanId, z.timestampAsLong(),
                 z.durationAsLong(), service == null ? "unknown_service" : service, node, null, traceId, spanId, parent,
-                Interop.label(z.name(), "unnamed"), kind, status, Interop.name(z.remoteServiceName()), attrs.build(),
+                ModelFit.label(z.name(), "unnamed"), kind, status, ModelFit.name(z.remoteServiceName()), attrs.build(),
                 null, events, List.of()));
     }
 }

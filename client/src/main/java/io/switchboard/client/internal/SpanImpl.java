@@ -69,6 +69,6 @@ final class SpanImpl implements ActiveSpan {
         }
         tracing.record(new Span(null, Ids.id128(), startMicros, duration, tracing.service(), tracing.nodeId(),
                 tracing.environment(), context.traceId(), context.spanId(), parentSpanId, operation, kind, status,
-                peerService, attrs));
+                peerService, attrs, context.traceState(), null, null));
     }
 }

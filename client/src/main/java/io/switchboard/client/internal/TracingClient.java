@@ -85,8 +85,21 @@ public final class TracingClient implements Tracing, ManagedConnection.Handler {
     @Override
     public ActiveSpan startSpan(String operation, Span.SpanKind kind, SpanContext parent) {
         SpanContext p = parent != null ? parent : current.get();
-        SpanContext ctx = new SpanContext(p == null ? Ids.id128() : p.traceId(), Ids.id64(), true);
+        SpanContext ctx = p == null ? new SpanContext(Ids.id128(), Ids.id64(), true) : p.child(Ids.id64());
         return new SpanImpl(this, ctx, p == null ? null : p.spanId(), operation, kind);
+    }
+
+    @Override
+    public void recordSpan(Span span) {
+        if (span == null) {
+            return;
+        }
+        record((TraceItem) new Span(null, span.id() != null ? span.id() : Ids.id128(), span.timestamp(), span.durationMicros(),
+                span.service() != null ? span.service() : options.service(),
+                span.node() != null ? span.node() : options.nodeId(),
+                span.environment() != null ? span.environment() : options.environment(), span.traceId(), span.spanId(),
+                span.parentSpanId(), span.operation(), span.spanKind(), span.status(), span.peerService(),
+                span.attributes(), span.traceState(), span.events(), span.links()));
     }
 
     @Override
