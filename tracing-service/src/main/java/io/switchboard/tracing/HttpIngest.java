@@ -93,6 +93,13 @@ final class HttpIngest {
             this.status = status;
             this.retryAfterMillis = retryAfterMillis;
         }
+
+        /** Sets Retry-After (whole seconds, at least 1) on a 429 or 503 that says when to try again. */
+        void retryAfter(io.vertx.core.http.HttpServerResponse response) {
+            if (retryAfterMillis > 0 && (status == 429 || status == 503)) {
+                response.putHeader("Retry-After", Long.toString(Math.max(1, (retryAfterMillis + 999) / 1000)));
+            }
+        }
     }
 
     /**

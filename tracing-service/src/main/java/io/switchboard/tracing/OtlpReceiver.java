@@ -136,9 +136,7 @@ final class OtlpReceiver {
         if (cause instanceof Refused r) {
             status = r.status;
             message = r.getMessage();
-            if (r.retryAfterMillis > 0 && (status == 429 || status == 503)) {
-                ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (r.retryAfterMillis + 999) / 1000)));
-            }
+            r.retryAfter(ctx.response());
         } else {
             status = 500;
             message = "the server failed to take this export; it has been logged";

@@ -74,9 +74,7 @@ final class ZipkinReceiver {
 
     private static void error(RoutingContext ctx, Throwable cause) {
         if (cause instanceof Refused r) {
-            if (r.retryAfterMillis > 0 && (r.status == 429 || r.status == 503)) {
-                ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (r.retryAfterMillis + 999) / 1000)));
-            }
+            r.retryAfter(ctx.response());
             String code = switch (r.status) {
                 case 413 -> "body_too_large";
                 case 415 -> "unsupported_media_type";
