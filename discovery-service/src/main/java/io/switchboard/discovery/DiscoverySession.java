@@ -103,6 +103,10 @@ final class DiscoverySession {
         }
         long now = System.currentTimeMillis();
         Hosted h = hosted.get(node.id());
+        if (h != null && !h.node.service().equals(node.service())) {
+            throw heldBy(node.id(), h.node.service(), "this connection registered it for service '"
+                    + h.node.service() + "'; deregister it first");
+        }
         if (h == null) {
             quotas.nodes().admitNew(session.tenant());
             hosted.put(node.id(), new Hosted(node, ttl, now));
@@ -130,9 +134,16 @@ final class DiscoverySession {
         Map<String, NodeRegistry.Registration> latest = new LinkedHashMap<>();
         batch.forEach(p -> latest.put(p.registration().node().id(), p.registration()));
         registry.register(session.tenant(), List.copyOf(latest.values()), session.id()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ar.result().keySet().forEach(hosted::remove);
+            }
             for (PendingRegistration p : batch) {
                 Node node = p.registration().node();
-                if (ar.succeeded()) {
+                String holder = ar.succeeded() ? ar.result().get(node.id()) : null;
+                if (holder != null) {
+                    ProtocolException e = heldBy(node.id(), holder, "choose another id");
+                    session.error(e.code(), e.getMessage(), e.field(), p.ref());
+                } else if (ar.succeeded()) {
                     StringBuilder answer = new StringBuilder(96).append("{\"type\":\"registered\",\"id\":");
                     JsonText.string(answer, node.id()).append(",\"ttl\":").append(p.registration().ttl().toSeconds());
                     session.sendText(JsonText.field(answer, "ref", p.ref()).append('}').toString());
@@ -296,14 +307,27 @@ final class DiscoverySession {
         });
     }
 
-    /** Writes again the nodes the cluster lost while this connection kept them alive. */
+    /**
+     * Writes again the nodes the cluster lost while this connection kept them alive. One whose id another service
+     * took meanwhile is no longer this connection's.
+     */
     private void rewrite(Set<String> lost) {
         for (String id : lost) {
             Hosted h = hosted.get(id);
             if (h != null) {
-                registry.register(session.tenant(), h.node, h.ttl, session.id());
+                registry.register(session.tenant(), h.node, h.ttl, session.id()).onSuccess(refused -> {
+                    if (refused.containsKey(id) && hosted.get(id) == h) {
+                        hosted.remove(id);
+                    }
+                });
             }
         }
+    }
+
+    /** The refusal of a node id that a live node of another service holds (docs/protocol.md, section 7.1). */
+    private static ProtocolException heldBy(String id, String service, String advice) {
+        return new ProtocolException(ErrorCode.INVALID_FIELD, "node id '" + abbreviate(id) + "' is held by a live node of service '"
+                + abbreviate(service) + "'; a node id belongs to one service while it lives: " + advice, "node.id");
     }
 
     private Duration ttl(JsonNode ttl) {

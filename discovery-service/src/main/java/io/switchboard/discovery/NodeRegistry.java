@@ -24,13 +24,16 @@ public interface NodeRegistry {
     /**
      * Registers or refreshes nodes, in as few distributed calls as the store allows. If another node of the same
      * service was registered at the same address as one of them, it is removed with {@link RemovalReason#REPLACED}.
+     * A node id belongs to one service while it lives: a registration whose id a live node of another service holds
+     * is refused and changes nothing.
      *
      * @param owner the session that keeps the nodes alive
+     * @return the ids refused, each with the service that holds it (empty when all were stored)
      */
-    Future<Void> register(String tenant, List<Registration> batch, String owner);
+    Future<Map<String, String>> register(String tenant, List<Registration> batch, String owner);
 
     /** Registers or refreshes one node; see {@link #register(String, List, String)}. */
-    default Future<Void> register(String tenant, Node node, Duration ttl, String owner) {
+    default Future<Map<String, String>> register(String tenant, Node node, Duration ttl, String owner) {
         return register(tenant, List.of(new Registration(node, ttl)), owner);
     }
 

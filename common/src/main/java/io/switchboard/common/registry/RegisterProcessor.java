@@ -11,9 +11,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Stores a registration, keeping the original registration time when the same owner re-registers a live node
- * (a heartbeat by register). Runs on the member that owns the key (and on its backup).
+ * (a heartbeat by register). A live node of another service keeps its id: the registration is refused and the
+ * processor returns that service's name (null when stored). Runs on the member that owns the key (and on its
+ * backup, which finds the same entry and decides the same).
  */
-final class RegisterProcessor implements EntryProcessor<String, RegistryEntry, Object>, IdentifiedDataSerializable {
+final class RegisterProcessor implements EntryProcessor<String, RegistryEntry, String>, IdentifiedDataSerializable {
     private RegistryEntry next;
     private long expiryMillis;
 
@@ -26,9 +28,12 @@ final class RegisterProcessor implements EntryProcessor<String, RegistryEntry, O
     }
 
     @Override
-    public Object process(Map.Entry<String, RegistryEntry> entry) {
+    public String process(Map.Entry<String, RegistryEntry> entry) {
         RegistryEntry value = next;
         RegistryEntry before = entry.getValue();
+        if (before != null && before.live() && !before.node().service().equals(next.node().service())) {
+            return before.node().service();
+        }
         if (before != null && before.live() && before.owner().equals(next.owner())) {
             value = new RegistryEntry(next.node(), next.ttlSeconds(), before.registeredAt(), next.lastSeen(),
                     next.owner(), null);

@@ -39,9 +39,10 @@ public final class RegistryProcessors {
 
     /**
      * Stores a registration, expiring after {@code expiryMillis}; a re-registration by the same owner keeps the
-     * original registration time. Returns nothing.
+     * original registration time. Returns null when stored, or the service of the live node that already holds
+     * the id (a node id belongs to one service while it lives), when refused.
      */
-    public static EntryProcessor<String, RegistryEntry, Object> register(RegistryEntry entry, long expiryMillis) {
+    public static EntryProcessor<String, RegistryEntry, String> register(RegistryEntry entry, long expiryMillis) {
         return new RegisterProcessor(entry, expiryMillis);
     }
 

@@ -75,28 +75,60 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public Future<Void> register(String tenant, List<Registration> batch, String owner) {
+    public Future<Map<String, String>> register(String tenant, List<Registration> batch, String owner) {
         long now = System.currentTimeMillis();
         IMap<String, RegistryEntry> nodes = nodes(tenant);
-        IMap<String, String> addresses = addresses(tenant);
-        List<CompletableFuture<?>> writes = new ArrayList<>(batch.size() * 2);
-        List<CompletableFuture<String>> previousAtAddress = new ArrayList<>(batch.size());
-        // One small call per node and per address, all in flight at once: a multi-key call would ship the whole
-        // batch to every partition, which costs more than it saves.
+        List<CompletableFuture<?>> writes = new ArrayList<>(batch.size());
+        List<CompletableFuture<String>> holders = new ArrayList<>(batch.size());
+        // One small call per node, all in flight at once: a multi-key call would ship the whole batch to every
+        // partition, which costs more than it saves. The address index is written only for the nodes stored, after
+        // them: a refused registration must change nothing (subscribers learn of a node from its own write).
         for (Registration r : batch) {
             Node node = r.node();
-            long expiry = r.ttl().toMillis() + EXPIRY_SLACK_MILLIS;
             RegistryEntry entry = new RegistryEntry(node, (int) r.ttl().toSeconds(), now, now, owner, null);
-            writes.add(nodes.submitToKey(node.id(), RegistryProcessors.register(entry, expiry)).toCompletableFuture());
-            CompletableFuture<String> previous = addresses.submitToKey(addressKey(node),
-                    RegistryProcessors.index(node.id(), expiry)).toCompletableFuture();
+            CompletableFuture<String> holder = nodes.submitToKey(node.id(),
+                    RegistryProcessors.register(entry, expiry(r))).toCompletableFuture();
+            writes.add(holder);
+            holders.add(holder);
+        }
+        return allOf(writes).compose(stored -> {
+            Map<String, String> refused = new HashMap<>();
+            List<Registration> accepted = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                String holder = holders.get(i).join();
+                if (holder == null) {
+                    accepted.add(batch.get(i));
+                } else {
+                    refused.put(batch.get(i).node().id(), holder);
+                }
+            }
+            return index(tenant, accepted).map(refused);
+        });
+    }
+
+    private static long expiry(Registration r) {
+        return r.ttl().toMillis() + EXPIRY_SLACK_MILLIS;
+    }
+
+    /** Points each stored node's service and address at it, removing the node it replaces there (if any). */
+    private Future<Void> index(String tenant, List<Registration> stored) {
+        if (stored.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        IMap<String, String> addresses = addresses(tenant);
+        List<CompletableFuture<?>> writes = new ArrayList<>(stored.size());
+        List<CompletableFuture<String>> previousAtAddress = new ArrayList<>(stored.size());
+        for (Registration r : stored) {
+            CompletableFuture<String> previous = addresses.submitToKey(addressKey(r.node()),
+                    RegistryProcessors.index(r.node().id(), expiry(r))).toCompletableFuture();
             writes.add(previous);
             previousAtAddress.add(previous);
         }
         return allOf(writes).compose(all -> {
+            IMap<String, RegistryEntry> nodes = nodes(tenant);
             List<CompletableFuture<?>> replaced = new ArrayList<>();
-            for (int i = 0; i < batch.size(); i++) {
-                Node node = batch.get(i).node();
+            for (int i = 0; i < stored.size(); i++) {
+                Node node = stored.get(i).node();
                 String previous = previousAtAddress.get(i).join();
                 if (previous != null && !previous.equals(node.id())) {
                     replaced.add(nodes.submitToKey(previous, RegistryProcessors.remove(RemovalReason.REPLACED, null,
