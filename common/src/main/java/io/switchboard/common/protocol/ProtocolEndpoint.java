@@ -41,6 +41,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
             .builder("switchboard.ws.slow.clients").register(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private io.switchboard.common.quota.TenantCount connectionQuota;
     private io.switchboard.common.quota.QuotaMeter quotaMeter;
+    private final PartialFrames partialFrames;
 
     /**
      * @param name     the service name, reported in the {@code open} answer
@@ -68,6 +69,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         this.listener = listener;
         this.advertised = Map.copyOf(advertised);
         this.anyStreaming = handlers.values().stream().anyMatch(h -> h instanceof MessageHandler.Streaming);
+        this.partialFrames = PartialFrames.of(vertx, limits);
     }
 
     /** Counts this endpoint's sessions closed for not reading what was sent ({@code switchboard_ws_slow_clients_total}). */
@@ -110,7 +112,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
             }
             ctx.request().toWebSocket().onComplete(ws -> {
                 if (ws.succeeded()) {
-                    accept(ws.result(), ar.result());
+                    accept(ws.result(), ctx.request().connection(), ar.result());
                 } else {
                     releaseConnection(tenant);
                     LOG.debug("WebSocket upgrade failed: {}", ws.cause().getMessage());
@@ -125,8 +127,9 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         }
     }
 
-    private void accept(ServerWebSocket socket, Principal principal) {
+    private void accept(ServerWebSocket socket, io.vertx.core.http.HttpConnection connection, Principal principal) {
         Session session = new Session(socket, principal, vertx, limits.slowClientTimeout(), slowClients::increment);
+        partialFrames.track(connection, principal.tenant(), session::close);
         long openTimer = vertx.setTimer(limits.openTimeout().toMillis(), t -> {
             if (!session.isOpen()) {
                 session.close(CloseCode.OPEN_TIMEOUT, "no open frame within " + limits.openTimeout().toSeconds() + " s");

@@ -74,6 +74,9 @@ public final class HttpHostVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(http.host())
                 .setPort(http.port())
+                // A frame announcing more than the hard limit is refused from its header (1009), and a message no
+                // longer than it may arrive in fragments: what partly received messages hold is bounded by
+                // PartialFrames, per connection, tenant and process.
                 .setMaxWebSocketFrameSize(wsLimits.hardFrameBytes())
                 .setMaxWebSocketMessageSize(wsLimits.hardFrameBytes())
                 // No permessage-deflate: the frame limits apply to compressed bytes, and what a frame inflates to

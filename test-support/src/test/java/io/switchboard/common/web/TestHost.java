@@ -35,9 +35,12 @@ final class TestHost implements AutoCloseable {
 
     TestHost(Map<String, MessageHandler> handlers, SessionListener listener, List<HealthCheck> stores, Duration openTimeout,
              Duration slowClientTimeout) {
+        this(handlers, listener, stores, new ProtocolLimits(4_096, 8_192, openTimeout, slowClientTimeout));
+    }
+
+    TestHost(Map<String, MessageHandler> handlers, SessionListener listener, List<HealthCheck> stores, ProtocolLimits limits) {
         registry = Metrics.registry("test");
         vertx = Metrics.vertx(registry);
-        ProtocolLimits limits = new ProtocolLimits(4_096, 16_384, openTimeout, slowClientTimeout);
         SwitchboardService service = new SwitchboardService() {
             @Override
             public String name() {
