@@ -274,7 +274,8 @@ final class OutcomeAggregator {
         }
     }
 
-    private record WindowKey(String tenant, String service, String node, long windowStartMicros, String caller) {
+    private record WindowKey(String tenant, String service, String node, long windowStartMicros, String caller,
+                             String reporter) {
     }
 
     /** Adds an outcome to its window; a timestamp from a client clock ahead of ours counts as now. */
@@ -282,7 +283,7 @@ final class OutcomeAggregator {
         long windowMicros = config.window().toMillis() * 1_000;
         long at = Math.min(o.timestamp(), nowMicros);
         WindowKey key = new WindowKey(o.tenant(), o.calleeService(), o.calleeNode(), at - Math.floorMod(at, windowMicros),
-                o.service());
+                o.service(), o.reporter() == null ? "" : o.reporter());
         long[] s = sums.computeIfAbsent(key, k -> new long[4]);
         if (o.success()) {
             s[0]++;
@@ -298,8 +299,9 @@ final class OutcomeAggregator {
             return;
         }
         try (PreparedStatement s = c.prepareStatement("insert into node_outcomes (tenant, service, node, window_start, "
-                + "successes, failures, latency_sum_micros, latency_max_micros, caller) values (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                + "on conflict (tenant, service, node, window_start, caller) do update set "
+                + "successes, failures, latency_sum_micros, latency_max_micros, caller, reporter) "
+                + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "on conflict (tenant, service, node, window_start, caller, reporter) do update set "
                 + "successes = node_outcomes.successes + excluded.successes, "
                 + "failures = node_outcomes.failures + excluded.failures, "
                 + "latency_sum_micros = node_outcomes.latency_sum_micros + excluded.latency_sum_micros, "
@@ -307,7 +309,8 @@ final class OutcomeAggregator {
             // In one order, so that two replicas upserting the same rows never deadlock.
             var ordered = sums.entrySet().stream().sorted(Map.Entry.comparingByKey(java.util.Comparator
                     .comparing(WindowKey::tenant).thenComparing(WindowKey::service).thenComparing(WindowKey::node)
-                    .thenComparingLong(WindowKey::windowStartMicros).thenComparing(WindowKey::caller))).toList();
+                    .thenComparingLong(WindowKey::windowStartMicros).thenComparing(WindowKey::caller)
+                    .thenComparing(WindowKey::reporter))).toList();
             for (Map.Entry<WindowKey, long[]> e : ordered) {
                 WindowKey k = e.getKey();
                 long[] v = e.getValue();
@@ -320,6 +323,7 @@ final class OutcomeAggregator {
                 s.setLong(7, v[2]);
                 s.setLong(8, v[3]);
                 s.setString(9, k.caller());
+                s.setString(10, k.reporter());
                 s.addBatch();
             }
             s.executeBatch();

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.common.routing.NodePolicy;
 import io.switchboard.common.routing.RoutingPolicy;
 import io.switchboard.common.routing.Strategy;
-import io.switchboard.routing.Reputation.Counts;
+import io.switchboard.routing.Reputation.Evidence;
 import io.switchboard.routing.Reputation.Ejection;
 import io.switchboard.routing.ReputationStore.ServiceKey;
 import io.vertx.core.Vertx;
@@ -97,9 +97,9 @@ final class PolicyPublisher {
                 return null;
             }
             Instant now = clock.instant();
-            Map<ServiceKey, List<Counts>> counts = ReputationStore.counts(c, now.minus(config.lookback()), null, null,
+            Map<ServiceKey, List<Evidence>> counts = ReputationStore.evidence(c, now.minus(config.lookback()), null, null,
                     config.maxCallsPerCaller());
-            Map<ServiceKey, Map<String, Ejection>> ejected = ReputationStore.ejections(c, null, null);
+            Map<ServiceKey, List<Ejection>> ejected = ReputationStore.ejections(c, null, null);
             Map<String, Map<String, Map<String, Strategy>>> strategies = StrategyStore.allCurrent(c);
             Set<ServiceKey> keys = new LinkedHashSet<>(counts.keySet());
             keys.addAll(ejected.keySet());
@@ -107,18 +107,19 @@ final class PolicyPublisher {
 
             policies = new LinkedHashMap<>();
             for (ServiceKey key : keys) {
-                Reputation.Verdict verdict = Reputation.judge(counts.getOrDefault(key, List.of()),
-                        ejected.getOrDefault(key, Map.of()), now, config);
+                Reputation.Verdict verdict = Reputation.judgeService(counts.getOrDefault(key, List.of()),
+                        ejected.getOrDefault(key, List.of()), now, config);
                 if (!verdict.newEjections().isEmpty()) {
                     ReputationStore.saveEjections(c, key, verdict.newEjections());
                     ejections.increment(verdict.newEjections().size());
-                    verdict.newEjections().forEach(e -> LOG.info("tenant {}: node {} of {} ejected until {} "
-                            + "(failure rate {}%, ejection {} in a row)", key.tenant(), e.node(), key.service(), e.until(),
+                    verdict.newEjections().forEach(e -> LOG.info("tenant {}: node {} of {} ejected {}until {} "
+                            + "(failure rate {}%, ejection {} in a row)", key.tenant(), e.node(), key.service(),
+                            e.caller().isEmpty() ? "" : "for caller " + e.caller() + " ", e.until(),
                             Math.round(e.failureRate() * 100), e.times()));
                 }
                 Map<String, NodePolicy> nodes = new LinkedHashMap<>();
                 verdict.standings().forEach(s -> nodes.put(s.node(), new NodePolicy(s.weight(),
-                        Math.round(s.errorRate() * 10_000) / 10_000.0, s.ejected())));
+                        Math.round(s.errorRate() * 10_000) / 10_000.0, s.ejected(), s.ejectedFor())));
                 Map<String, Strategy> byEnvironment = strategies.getOrDefault(key.tenant(), Map.of())
                         .getOrDefault(key.service(), Map.of());
                 policies.put(key, new RoutingPolicy(key.service(), byEnvironment, nodes, 0));

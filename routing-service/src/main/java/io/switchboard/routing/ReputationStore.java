@@ -1,6 +1,6 @@
 package io.switchboard.routing;
 
-import io.switchboard.routing.Reputation.Counts;
+import io.switchboard.routing.Reputation.Evidence;
 import io.switchboard.routing.Reputation.Ejection;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,57 +27,60 @@ final class ReputationStore {
     }
 
     /**
-     * Each node's counts in windows from {@code since} on, leaving out windows that began before the node's last
-     * ejection: a node that comes back is judged on what happened after it was taken out.
+     * The evidence of the windows from {@code since} on: one row per node, window, caller and reporter, a caller's
+     * counts in a window scaled down to {@code maxCallsPerCaller} (its share of failures and mean latency kept), so
+     * that no one caller outweighs the others by volume.
      */
-    static Map<ServiceKey, List<Counts>> counts(Connection c, Instant since, String tenant, String service,
-                                                int maxCallsPerCaller) throws SQLException {
-        // Each row is one caller's counts in one window: a caller over the cap counts as the cap, with its share of
-        // failures (and its mean latency) kept.
-        String scale = "(case when o.successes + o.failures > " + maxCallsPerCaller + " then " + maxCallsPerCaller
-                + "::float8 / (o.successes + o.failures) else 1 end)";
-        String after = " filter (where e.ejected_at is null or o.window_start > e.ejected_at)";
-        String sql = "select o.tenant, o.service, o.node, "
-                + "coalesce(round(sum(o.successes * " + scale + ")" + after + "), 0)::bigint, "
-                + "coalesce(round(sum(o.failures * " + scale + ")" + after + "), 0)::bigint, "
-                + "coalesce(round(sum(o.latency_sum_micros * " + scale + ")" + after + "), 0)::bigint, "
-                + "round(sum((o.successes + o.failures) * " + scale + "))::bigint, round(sum(o.failures * " + scale + "))::bigint "
-                + "from node_outcomes o left join node_ejections e "
-                + "on e.tenant = o.tenant and e.service = o.service and e.node = o.node "
-                + "where o.window_start >= ?" + (tenant == null ? "" : " and o.tenant = ? and o.service = ?")
-                + " group by o.tenant, o.service, o.node order by o.tenant, o.service, o.node";
+    static Map<ServiceKey, List<Evidence>> evidence(Connection c, Instant since, String tenant, String service,
+                                                    int maxCallsPerCaller) throws SQLException {
+        String sql = "select tenant, service, node, caller, reporter, window_start, successes, failures, latency_sum_micros "
+                + "from node_outcomes where window_start >= ?" + (tenant == null ? "" : " and tenant = ? and service = ?")
+                + " order by tenant, service, node, window_start";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setTimestamp(1, Timestamp.from(since));
             if (tenant != null) {
                 s.setString(2, tenant);
                 s.setString(3, service);
             }
-            Map<ServiceKey, List<Counts>> out = new LinkedHashMap<>();
+            Map<ServiceKey, List<Evidence>> out = new LinkedHashMap<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
+                    String caller = rs.getString(4);
+                    String reporter = rs.getString(5);
+                    long successes = rs.getLong(7);
+                    long failures = rs.getLong(8);
+                    long latency = rs.getLong(9);
+                    long calls = successes + failures;
+                    if (calls > maxCallsPerCaller) {
+                        double scale = (double) maxCallsPerCaller / calls;
+                        successes = Math.round(successes * scale);
+                        failures = Math.round(failures * scale);
+                        latency = Math.round(latency * scale);
+                    }
                     out.computeIfAbsent(new ServiceKey(rs.getString(1), rs.getString(2)), k -> new ArrayList<>())
-                            .add(new Counts(rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7),
-                                    rs.getLong(8)));
+                            .add(new Evidence(rs.getString(3), caller, reporter.isEmpty() ? caller : reporter,
+                                    rs.getTimestamp(6).toInstant(), successes, failures, latency));
                 }
             }
             return out;
         }
     }
 
-    static Map<ServiceKey, Map<String, Ejection>> ejections(Connection c, String tenant, String service) throws SQLException {
-        String sql = "select tenant, service, node, ejected_at, ejected_until, times, failure_rate from node_ejections"
+    /** Every ejection on record, fleet-wide and per caller. */
+    static Map<ServiceKey, List<Ejection>> ejections(Connection c, String tenant, String service) throws SQLException {
+        String sql = "select tenant, service, node, caller, ejected_at, ejected_until, times, failure_rate from node_ejections"
                 + (tenant == null ? "" : " where tenant = ? and service = ?");
         try (PreparedStatement s = c.prepareStatement(sql)) {
             if (tenant != null) {
                 s.setString(1, tenant);
                 s.setString(2, service);
             }
-            Map<ServiceKey, Map<String, Ejection>> out = new LinkedHashMap<>();
+            Map<ServiceKey, List<Ejection>> out = new LinkedHashMap<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    out.computeIfAbsent(new ServiceKey(rs.getString(1), rs.getString(2)), k -> new LinkedHashMap<>())
-                            .put(rs.getString(3), new Ejection(rs.getString(3), rs.getTimestamp(4).toInstant(),
-                                    rs.getTimestamp(5).toInstant(), rs.getInt(6), rs.getDouble(7)));
+                    out.computeIfAbsent(new ServiceKey(rs.getString(1), rs.getString(2)), k -> new ArrayList<>())
+                            .add(new Ejection(rs.getString(3), rs.getString(4), rs.getTimestamp(5).toInstant(),
+                                    rs.getTimestamp(6).toInstant(), rs.getInt(7), rs.getDouble(8)));
                 }
             }
             return out;
@@ -86,17 +89,18 @@ final class ReputationStore {
 
     static void saveEjections(Connection c, ServiceKey key, List<Ejection> ejections) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("insert into node_ejections "
-                + "(tenant, service, node, ejected_at, ejected_until, times, failure_rate) values (?, ?, ?, ?, ?, ?, ?) "
-                + "on conflict (tenant, service, node) do update set ejected_at = excluded.ejected_at, "
+                + "(tenant, service, node, caller, ejected_at, ejected_until, times, failure_rate) values (?, ?, ?, ?, ?, ?, ?, ?) "
+                + "on conflict (tenant, service, node, caller) do update set ejected_at = excluded.ejected_at, "
                 + "ejected_until = excluded.ejected_until, times = excluded.times, failure_rate = excluded.failure_rate")) {
             for (Ejection e : ejections) {
                 s.setString(1, key.tenant());
                 s.setString(2, key.service());
                 s.setString(3, e.node());
-                s.setTimestamp(4, Timestamp.from(e.ejectedAt()));
-                s.setTimestamp(5, Timestamp.from(e.until()));
-                s.setInt(6, e.times());
-                s.setDouble(7, e.failureRate());
+                s.setString(4, e.caller());
+                s.setTimestamp(5, Timestamp.from(e.ejectedAt()));
+                s.setTimestamp(6, Timestamp.from(e.until()));
+                s.setInt(7, e.times());
+                s.setDouble(8, e.failureRate());
                 s.addBatch();
             }
             s.executeBatch();

@@ -160,13 +160,22 @@ final class RoutingResource {
         respond(ctx, database.blocking(c -> {
             Instant now = clock.instant();
             ServiceKey key = new ServiceKey(tenant, service);
-            var counts = ReputationStore.counts(c, now.minus(config.lookback()), tenant, service,
+            var evidence = ReputationStore.evidence(c, now.minus(config.lookback()), tenant, service,
                     config.maxCallsPerCaller()).getOrDefault(key, List.of());
-            var ejections = ReputationStore.ejections(c, tenant, service).getOrDefault(key, Map.of());
+            var recorded = ReputationStore.ejections(c, tenant, service).getOrDefault(key, List.of());
+            // The evaluator records ejections; this view only reports them (a new one shows as degraded until then).
+            Map<String, Reputation.Ejection> fleet = new LinkedHashMap<>();
+            Map<String, List<String>> ejectedFor = new LinkedHashMap<>();
+            for (Reputation.Ejection e : recorded) {
+                if (e.caller().isEmpty()) {
+                    fleet.put(e.node(), e);
+                } else if (e.activeAt(now)) {
+                    ejectedFor.computeIfAbsent(e.node(), k -> new ArrayList<>()).add(e.caller());
+                }
+            }
             List<Map<String, Object>> nodes = new ArrayList<>();
-            for (Standing s : Reputation.judge(counts, ejections, now, config).standings()) {
-                // The evaluator records ejections; this view only reports them (a new one shows as degraded until then).
-                boolean ejected = ejections.containsKey(s.node()) && ejections.get(s.node()).activeAt(now);
+            for (Standing s : Reputation.judgeService(evidence, recorded, now, config).standings()) {
+                boolean ejected = fleet.containsKey(s.node()) && fleet.get(s.node()).activeAt(now);
                 Map<String, Object> n = new LinkedHashMap<>();
                 n.put("node", s.node());
                 n.put("standing", ejected ? "ejected" : s.ejected() ? "degraded" : s.state());
@@ -176,7 +185,9 @@ final class RoutingResource {
                 n.put("errorRate", Math.round(s.errorRate() * 10_000) / 10_000.0);
                 n.put("averageLatencyMicros", s.averageLatencyMicros());
                 n.put("weight", s.weight());
-                n.put("ejectedUntil", ejected ? ejections.get(s.node()).until().toString() : null);
+                n.put("ejectedUntil", ejected ? fleet.get(s.node()).until().toString() : null);
+                // Callers that avoid it on their own evidence alone (not corroborated for every client).
+                n.put("ejectedFor", ejectedFor.getOrDefault(s.node(), List.of()).stream().sorted().toList());
                 n.put("ejections", s.ejections());
                 nodes.add(n);
             }

@@ -67,4 +67,51 @@ class ReputationTest {
         assertThat(standing(v, "mid").weight()).isEqualTo(100);
         assertThat(standing(v, "slow").weight()).as("90% success, a quarter for being ten times slower").isEqualTo(23);
     }
+
+    private static Reputation.Evidence seen(String node, String caller, String identity, long ok, long failed) {
+        return new Reputation.Evidence(node, caller, identity, NOW.minusSeconds(5), ok, failed, (ok + failed) * 1_000);
+    }
+
+    @Test
+    void oneIdentitysFailuresEjectANodeOnlyForThatCallersOwnRouting() {
+        List<Reputation.Evidence> evidence = List.of(seen("a", "gateway", "gateway", 100, 0),
+                seen("b", "gateway", "gateway", 100, 0), seen("c", "gateway", "gateway", 100, 0),
+                seen("b", "orders", "orders", 0, 1_000));
+        var v = Reputation.judgeService(evidence, List.of(), NOW, CONFIG);
+        assertThat(v.newEjections()).extracting(Ejection::node, Ejection::caller).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("b", "orders"));
+        assertThat(standing(v, "b").state()).as("failing overall, not corroborated").isEqualTo("degraded");
+        assertThat(standing(v, "b").ejectedFor()).containsExactly("orders");
+        assertThat(standing(v, "a").ejectedFor()).isEmpty();
+    }
+
+    @Test
+    void failuresTwoIdentitiesSeeEjectANodeForEveryClient() {
+        List<Reputation.Evidence> evidence = List.of(seen("a", "gateway", "gateway", 100, 0),
+                seen("b", "gateway", "gateway", 50, 50), seen("c", "gateway", "gateway", 100, 0),
+                seen("b", "orders", "orders", 0, 30));
+        var v = Reputation.judgeService(evidence, List.of(), NOW, CONFIG);
+        assertThat(v.newEjections()).extracting(Ejection::node, Ejection::caller).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("b", ""));
+        assertThat(standing(v, "b").state()).isEqualTo("ejected");
+        // Once ejected for everyone, no caller's own ejection of it is made on top.
+        var later = Reputation.judgeService(evidence, v.newEjections(), NOW.plusSeconds(1), CONFIG);
+        assertThat(later.newEjections()).isEmpty();
+        assertThat(standing(later, "b").ejectedFor()).isEmpty();
+    }
+
+    @Test
+    void tenantWideTokensAreOneIdentityWhateverCallersTheyClaim() {
+        // Two claimed callers, both from tenant-wide tokens: one identity, so no ejection for every client.
+        List<Reputation.Evidence> evidence = List.of(seen("a", "gateway", "gateway", 100, 0),
+                seen("b", "gateway", "gateway", 100, 0), seen("c", "gateway", "gateway", 100, 0),
+                seen("b", "orders", "*", 0, 500), seen("b", "billing", "*", 0, 500));
+        var v = Reputation.judgeService(evidence, List.of(), NOW, CONFIG);
+        assertThat(v.newEjections()).extracting(Ejection::caller).containsExactlyInAnyOrder("orders", "billing");
+        assertThat(standing(v, "b").state()).isEqualTo("degraded");
+        // A bound identity that sees it failing too corroborates them.
+        List<Reputation.Evidence> corroborated = new java.util.ArrayList<>(evidence);
+        corroborated.add(seen("b", "payments-gw", "payments-gw", 2, 8));
+        assertThat(standing(Reputation.judgeService(corroborated, List.of(), NOW, CONFIG), "b").state()).isEqualTo("ejected");
+    }
 }

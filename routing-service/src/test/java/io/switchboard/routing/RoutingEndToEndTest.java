@@ -76,6 +76,28 @@ class RoutingEndToEndTest {
         return new Node(null, id, service, version, "10.1.0." + Math.abs(id.hashCode() % 200) + ":8080", "prod", Map.of());
     }
 
+    /** The callers the node is ejected for on their own evidence, as the operators' view reports them. */
+    private static List<String> ejectedFor(String tenant, String service, String node) {
+        var body = Json.parse(harness.get("/api/v1/routing/" + service + "/nodes", Tokens.operator(tenant)).body());
+        for (var n : body.path("nodes")) {
+            if (n.path("node").asText().equals(node)) {
+                List<String> callers = new java.util.ArrayList<>();
+                n.path("ejectedFor").forEach(c -> callers.add(c.asText()));
+                return callers;
+            }
+        }
+        return List.of();
+    }
+
+    private static long scalar(String sql) throws Exception {
+        return database.blocking(c -> {
+            try (var rs = c.createStatement().executeQuery(sql)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }).await(10, TimeUnit.SECONDS);
+    }
+
     private static String standing(String tenant, String service, String node) {
         var body = Json.parse(harness.get("/api/v1/routing/" + service + "/nodes", Tokens.operator(tenant)).body());
         for (var n : body.path("nodes")) {
@@ -114,7 +136,8 @@ class RoutingEndToEndTest {
                 }
             });
             try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> standing("acme", "payments", "pay-2").equals("ejected"));
+                // One caller alone sees pay-2 fail: it is ejected for that caller's routing (docs/routing.md).
+                await().atMost(Duration.ofSeconds(30)).until(() -> ejectedFor("acme", "payments", "pay-2").contains("gateway"));
                 await().atMost(Duration.ofSeconds(10)).until(() -> {
                     synchronized (recent) {
                         return recent.size() == 150 && !recent.contains("pay-2");
@@ -129,18 +152,85 @@ class RoutingEndToEndTest {
                     }
                 });
                 await().atMost(Duration.ofSeconds(15)).until(() -> standing("acme", "payments", "pay-2").equals("healthy"));
-                assertThat(database.blocking(c -> {
-                    try (var rs = c.createStatement().executeQuery(
-                            "select times from node_ejections where tenant = 'acme' and node = 'pay-2'")) {
-                        rs.next();
-                        return rs.getInt(1);
-                    }
-                }).await(10, TimeUnit.SECONDS)).as("ejected once, not again after it recovered").isEqualTo(1);
+                assertThat(scalar("select times from node_ejections where tenant = 'acme' and node = 'pay-2' "
+                        + "and caller = 'gateway'")).as("ejected once, not again after it recovered").isEqualTo(1);
+                assertThat(scalar("select count(*) from node_ejections where tenant = 'acme' and caller = ''"))
+                        .as("never for every client: one identity's word").isZero();
             } finally {
                 running.set(false);
                 load.join(10_000);
             }
         }
+    }
+
+    /**
+     * A token bound to one service reports a flood of failures of another service's node that an honest caller finds
+     * healthy: the node is ejected for the liar's own routing only, and the honest caller keeps calling it. Once a
+     * second bound identity sees it failing too, it is ejected for every client.
+     */
+    @Test
+    void oneIdentitysFailuresEjectANodeOnlyForItselfUntilAnotherCorroboratesThem() throws Exception {
+        String tenant = "forged";
+        try (Switchboard provider = Switchboard.connect(URI.create("ws://127.0.0.1:" + harness.port()),
+                     () -> Tokens.client(tenant, "payments"), OPTIONS);
+             Switchboard honest = bound(tenant, "gateway");
+             Switchboard liar = bound(tenant, "orders");
+             Switchboard witness = bound(tenant, "billing")) {
+            for (String id : List.of("pay-1", "pay-2", "pay-3")) {
+                provider.discovery().register(node(id, "payments", "1.0.0")).get(10, TimeUnit.SECONDS);
+            }
+            Node victim = node("pay-2", "payments", "1.0.0");
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicBoolean corroborate = new AtomicBoolean(false);
+            Deque<String> recent = new ArrayDeque<>();
+            Thread load = Thread.ofPlatform().name("honest-and-liars").start(() -> {
+                while (running.get()) {
+                    Node n = honest.discovery().resolveBlocking("payments", "1", "prod", Duration.ofSeconds(10));
+                    honest.discovery().report(n, true, Duration.ofMillis(2));
+                    synchronized (recent) {
+                        recent.addLast(n.id());
+                        if (recent.size() > 150) {
+                            recent.removeFirst();
+                        }
+                    }
+                    for (int i = 0; i < 4; i++) {
+                        liar.discovery().report(victim, false, Duration.ofMillis(2));
+                        if (corroborate.get()) {
+                            witness.discovery().report(victim, false, Duration.ofMillis(2));
+                        }
+                    }
+                    LockSupport.parkNanos(2_000_000);
+                }
+            });
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> ejectedFor(tenant, "payments", "pay-2").contains("orders"));
+                assertThat(scalar("select count(*) from node_outcomes where tenant = 'forged' and caller = 'orders' "
+                        + "and failures > 0")).isPositive();
+                // For seconds of lies, pay-2 stays in for everyone else: not ejected fleet-wide, still called.
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+                        !standing(tenant, "payments", "pay-2").equals("ejected"));
+                assertThat(scalar("select count(*) from node_ejections where tenant = 'forged' and caller = ''")).isZero();
+                synchronized (recent) {
+                    assertThat(recent).contains("pay-2");
+                }
+                // A second identity sees it failing: corroborated, it is ejected for every client.
+                corroborate.set(true);
+                await().atMost(Duration.ofSeconds(30)).until(() -> standing(tenant, "payments", "pay-2").equals("ejected"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    synchronized (recent) {
+                        return recent.size() == 150 && !recent.contains("pay-2");
+                    }
+                });
+            } finally {
+                running.set(false);
+                load.join(10_000);
+            }
+        }
+    }
+
+    private static Switchboard bound(String tenant, String service) {
+        return Switchboard.connect(URI.create("ws://127.0.0.1:" + harness.port()), () -> Tokens.client(tenant, service),
+                OPTIONS.withIdentity(service, "prod", service + "-1"));
     }
 
     @Test

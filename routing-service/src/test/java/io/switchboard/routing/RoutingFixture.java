@@ -61,8 +61,13 @@ final class RoutingFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * An outcome from one of two callers at random, each as if from a token bound to it: two reporter identities, so
+     * that failures they both see are corroborated (a fleet-wide ejection needs that).
+     */
     static CallOutcome outcome(String tenant, String callee, String node, boolean success, long latencyMicros) {
-        return new CallOutcome(tenant, UUID.randomUUID().toString(), System.currentTimeMillis() * 1_000, "caller", "c1",
+        String caller = "caller-" + java.util.concurrent.ThreadLocalRandom.current().nextInt(2);
+        return new CallOutcome(tenant, UUID.randomUUID().toString(), System.currentTimeMillis() * 1_000, caller, "c1",
                 "prod", callee, node, success, latencyMicros, null);
     }
 

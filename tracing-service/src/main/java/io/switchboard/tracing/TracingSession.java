@@ -15,6 +15,7 @@ import io.switchboard.common.buffer.TraceRings;
 import io.switchboard.common.codec.EventCodec;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Level;
+import io.switchboard.common.model.CallOutcome;
 import io.switchboard.common.model.TraceItem;
 import io.switchboard.common.model.ValidationException;
 import io.switchboard.common.model.Violation;
@@ -198,7 +199,14 @@ final class TracingSession {
                         continue;
                     }
                     int end = (int) p.currentLocation().getCharOffset();
-                    String record = record(frameText(p), start, end, item, unknownFields);
+                    boolean vouched = true;
+                    if (item instanceof CallOutcome outcome) {
+                        // Who vouches for the caller is the server's word, never the client's (docs/routing.md).
+                        String reporter = session.principal().service() == null ? CallOutcome.TENANT_WIDE : null;
+                        vouched = java.util.Objects.equals(outcome.reporter(), reporter);
+                        item = outcome.reportedBy(reporter);
+                    }
+                    String record = record(frameText(p), start, end, item, unknownFields || !vouched);
                     int bytes = record.length() * 3 <= RingSlots.MAX_ITEM_BYTES ? 0 : RingSlots.utf8Length(record);
                     if (bytes > RingSlots.MAX_ITEM_BYTES) {
                         rejected.addObject().put("id", item.id()).put("index", index).put("reason", prefix + ": is "

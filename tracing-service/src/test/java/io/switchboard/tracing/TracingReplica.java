@@ -32,7 +32,11 @@ final class TracingReplica implements AutoCloseable {
     }
 
     WsTestClient client(String tenant) {
-        return WsTestClient.open(harness.vertx(), harness.port(), TracingService.PATH, Tokens.client(tenant));
+        return open(Tokens.client(tenant));
+    }
+
+    WsTestClient open(String token) {
+        return WsTestClient.open(harness.vertx(), harness.port(), TracingService.PATH, token);
     }
 
     WsTestClient operator(String tenant) {

@@ -168,6 +168,32 @@ class TracingTest {
         }
     }
 
+    /**
+     * Who vouches for an outcome's caller is the server's word: nothing for a token bound to the caller, the
+     * tenant-wide identity for any other token, whatever the client wrote (docs/routing.md).
+     */
+    @Test
+    void theReporterOfAnOutcomeIsSetFromTheTokenNeverTheClient() {
+        String t = tenant();
+        try (WsTestClient bound = replica.open(io.switchboard.testsupport.Tokens.client(t, "orders"));
+             WsTestClient wide = replica.client(t)) {
+            String fromBound = id();
+            String fromWide = id();
+            bound.send(events(1, 0, List.of(outcome(fromBound, "orders", "payments", "pay-1", false)
+                    .replace("{\"kind\"", "{\"reporter\":\"*\",\"kind\""))));
+            assertThat(bound.next("ack").get("accepted").asInt()).isEqualTo(1);
+            wide.send(events(1, 0, List.of(outcome(fromWide, "orders", "payments", "pay-1", false)
+                    .replace("{\"kind\"", "{\"reporter\":\"orders\",\"kind\""))));
+            assertThat(wide.next("ack").get("accepted").asInt()).isEqualTo(1);
+            var stored = buffered(t).stream().collect(java.util.stream.Collectors.toMap(TraceItem::id,
+                    i -> (io.switchboard.common.model.CallOutcome) i));
+            assertThat(stored.get(fromBound).reporter()).isNull();
+            assertThat(stored.get(fromBound).identity()).isEqualTo("orders");
+            assertThat(stored.get(fromWide).reporter()).isEqualTo("*");
+            assertThat(stored.get(fromWide).identity()).isEqualTo("*");
+        }
+    }
+
     @Test
     void aTenantNamedInsideAnItemIsIgnored() {
         String t = tenant();

@@ -12,20 +12,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Chooses one node among a resolve's candidates (already filtered by environment, version and circuit breaker)
- * under the service's routing policy. Ejected nodes are skipped, unless every candidate is ejected: then they are
- * used anyway, since a call to a doubtful node beats no call at all.
+ * under the service's routing policy. Ejected nodes are skipped (those ejected for every client, and those ejected
+ * for this caller on its own evidence), unless every candidate is ejected: then they are used anyway, since a call
+ * to a doubtful node beats no call at all.
  */
 final class Balancer {
     private Balancer() {
     }
 
-    static Node choose(List<Node> candidates, RoutingPolicy policy, String environment, AtomicInteger turn) {
+    /** @param caller the service this client reports outcomes as (null when it has none) */
+    static Node choose(List<Node> candidates, RoutingPolicy policy, String environment, AtomicInteger turn,
+                       String caller) {
         if (policy == null) {
             return inTurn(candidates, turn);
         }
         List<Node> usable = new ArrayList<>(candidates.size());
         for (Node n : candidates) {
-            if (!policy.node(n.id()).ejected()) {
+            if (!policy.node(n.id()).ejectedFor(caller)) {
                 usable.add(n);
             }
         }

@@ -160,7 +160,7 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
             return null;
         }
         Node chosen = Balancer.choose(candidates, view.policy(service), environment,
-                roundRobin.computeIfAbsent(service, s -> new AtomicInteger()));
+                roundRobin.computeIfAbsent(service, s -> new AtomicInteger()), options.service());
         breaker(chosen.id()).callStarted();
         return chosen;
     }
