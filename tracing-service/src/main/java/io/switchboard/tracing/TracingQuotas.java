@@ -33,6 +33,16 @@ final class TracingQuotas {
      * quota it is over and when to send it again.
      */
     void admitBatch(String tenant, int items, int frameBytes) {
+        admitBytes(tenant, items, frameBytes);
+        admitItems(tenant, items, frameBytes);
+    }
+
+    /**
+     * Spends a frame's bytes of the tenant's rate, before anything of it is read, or refuses it.
+     *
+     * @param items how many items the refusal is counted as in the metrics (1 when unknown: the frame was not read)
+     */
+    void admitBytes(String tenant, int items, int frameBytes) {
         long wait = bytes.tryAcquire(tenant, frameBytes);
         if (wait > 0) {
             meter.refused(bytes.quota(), tenant, items);
@@ -40,7 +50,11 @@ final class TracingQuotas {
                     + " bytes of events per second on this replica (quota.bytes-per-second); nothing of this batch was "
                     + "stored: send it again in " + wait + " ms", "items", wait);
         }
-        wait = events.tryAcquire(tenant, items);
+    }
+
+    /** Spends a batch's items of the tenant's rate, or refuses it, giving back the bytes it spent. */
+    void admitItems(String tenant, int items, int frameBytes) {
+        long wait = events.tryAcquire(tenant, items);
         if (wait > 0) {
             bytes.refund(tenant, frameBytes);
             meter.refused(events.quota(), tenant, items);

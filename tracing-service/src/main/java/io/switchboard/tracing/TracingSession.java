@@ -49,6 +49,8 @@ final class TracingSession {
     private Future<?> appended = Future.succeededFuture();
     private int inFlight;
     private boolean paused;
+    /** The timer that ends a rate quota's cool-down, or -1. */
+    private long coolDown = -1;
 
     TracingSession(Session session, Vertx vertx, TraceRings rings, EventCodec codec, TracingConfig config,
                    TracingMetrics metrics, TracingQuotas quotas, BufferAdmission admission) {
@@ -69,6 +71,64 @@ final class TracingSession {
      * there, so that a bad item is rejected alone without building a tree of the whole frame.
      */
     void events(String text) {
+        // Refuse before working: a tenant over its byte rate costs no parsing, and its connection is not read again
+        // until the rate allows it (the same gate as push-back).
+        try {
+            quotas.admitBytes(session.tenant(), 1, text.length());
+        } catch (io.switchboard.common.quota.QuotaExceeded e) {
+            long peeked = peekSeq(text);
+            refuse(e, peeked < 0 ? null : "seq:" + peeked);
+            return;
+        }
+        try {
+            parseAndStore(text);
+        } catch (RuntimeException e) {
+            // Not stored: the bytes are not spent.
+            quotas.bytes.refund(session.tenant(), text.length());
+            throw e;
+        }
+    }
+
+    private static final java.util.regex.Pattern SEQ = java.util.regex.Pattern.compile("\"seq\"\\s*:\\s*(\\d{1,18})");
+
+    /** The frame's {@code seq} if it comes near the start (as docs/protocol.md asks), without reading the rest; or -1. */
+    static long peekSeq(String text) {
+        java.util.regex.Matcher m = SEQ.matcher(text);
+        m.region(0, Math.min(text.length(), 256));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Answers a refusal by a rate quota and stops reading the connection until the rate allows another batch, so
+     * that an over-quota tenant's frames wait in TCP instead of costing the shared event loops.
+     */
+    private void refuse(io.switchboard.common.quota.QuotaExceeded e, String ref) {
+        session.error(e.code(), e.getMessage(), e.field(), ref, e.details());
+        if (e.retryAfterMillis() > 0 && coolDown < 0) {
+            coolDown = vertx.setTimer(e.retryAfterMillis(), t -> {
+                coolDown = -1;
+                gate();
+            });
+            gate();
+        }
+    }
+
+    /**
+     * The one gate on reading this connection: closed while {@code maxInFlight} batches wait for the buffer
+     * (push-back) or while the tenant is over a rate quota; open otherwise.
+     */
+    private void gate() {
+        boolean closed = inFlight >= config.maxInFlight() || coolDown >= 0;
+        if (closed && !paused) {
+            paused = true;
+            session.pause();
+        } else if (!closed && paused) {
+            paused = false;
+            session.resume();
+        }
+    }
+
+    private void parseAndStore(String text) {
         long seq = -1;
         long dropped = 0;
         boolean sawItems = false;
@@ -109,9 +169,9 @@ final class TracingSession {
         long batch = seq;
         String ref = "seq:" + batch;
         try {
-            quotas.admitBatch(session.tenant(), accepted[0], text.length());
+            quotas.admitItems(session.tenant(), accepted[0], text.length());
         } catch (io.switchboard.common.quota.QuotaExceeded e) {
-            session.error(e.code(), e.getMessage(), e.field(), ref, e.details());
+            refuse(e, ref);
             return;
         }
         ObjectNode ack = session.frame("ack");
@@ -122,20 +182,14 @@ final class TracingSession {
         ack.put("accepted", stored);
         ack.set("rejected", rejected);
         inFlight++;
-        if (inFlight >= config.maxInFlight() && !paused) {
-            paused = true;
-            session.pause();
-        }
+        gate();
         String tenant = session.tenant();
         int frameBytes = text.length();
         appended = appended.transform(previous -> records.isEmpty() ? Future.<Void>succeededFuture()
                         : records.append(vertx, rings, admission, tenant))
                 .onComplete(ar -> {
                     inFlight--;
-                    if (paused && inFlight < config.maxInFlight()) {
-                        paused = false;
-                        session.resume();
-                    }
+                    gate();
                     if (ar.succeeded()) {
                         metrics.accepted.increment(stored);
                         session.send(ack);
@@ -334,6 +388,10 @@ final class TracingSession {
     }
 
     void closed() {
+        if (coolDown >= 0) {
+            vertx.cancelTimer(coolDown);
+            coolDown = -1;
+        }
         tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::stop);
         tails.keySet().forEach(id -> quotas.tails.release(session.tenant()));
         tails.clear();
