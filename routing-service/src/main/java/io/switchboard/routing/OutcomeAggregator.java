@@ -61,6 +61,7 @@ final class OutcomeAggregator {
     private final long[] mirroredAt;
     private boolean ringsConfigured;
     private Thread thread;
+    private final OutcomeCardinality cardinality;
 
     OutcomeAggregator(DataSource database, TraceRings rings, RoutingConfig config, Clock clock, MeterRegistry meters) {
         this.database = database;
@@ -70,6 +71,7 @@ final class OutcomeAggregator {
         this.capacities = new long[rings.shards()];
         this.mirrored = new long[rings.shards()];
         this.mirroredAt = new long[rings.shards()];
+        cardinality = new OutcomeCardinality(config, clock, meters);
         counted = Counter.builder("switchboard.routing.outcomes.counted")
                 .description("Call outcomes counted into node reputation").register(meters);
         lost = Counter.builder("switchboard.routing.outcomes.lost")
@@ -189,7 +191,7 @@ final class OutcomeAggregator {
                 long now = clock.millis() * 1_000;
                 for (String record : read) {
                     CallOutcome o = outcome(record);
-                    if (o != null) {
+                    if (o != null && cardinality.admit(c, o)) {
                         add(sums, o, now);
                         outcomes++;
                     }

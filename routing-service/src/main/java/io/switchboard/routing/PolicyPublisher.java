@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * Every {@code routing.evaluate-interval}: judges every service's nodes from their counts, records new ejections,
  * and publishes each service's policy (strategies, weights, ejected nodes) into Hazelcast for discovery to push.
  *
- * <p>One replica does this at a time: the evaluation runs in a transaction holding a PostgreSQL advisory lock, and a
- * replica that does not get it skips the round. A policy is written only when it changed, so clients hear only
+ * <p>One replica does this at a time: a round holds a PostgreSQL advisory lock (of its connection's session), and a
+ * replica that does not get it skips the round. Within a round each tenant is judged in its own transaction and
+ * published at once, cheapest tenant first. A policy is written only when it changed, so clients hear only
  * about real changes.
  */
 final class PolicyPublisher {
@@ -47,6 +48,8 @@ final class PolicyPublisher {
     private final Counter ejections;
     /** What this replica published last, with updatedAt 0; cleared when another replica takes over. */
     private final Map<ServiceKey, RoutingPolicy> published = new HashMap<>();
+    /** What judging each tenant cost in the last round, in nanoseconds (the worker of the round only). */
+    private final Map<String, Long> cost = new HashMap<>();
     private Instant lastCleanup = Instant.EPOCH;
     private long timer = -1;
     private boolean running;
@@ -84,28 +87,59 @@ final class PolicyPublisher {
         });
     }
 
-    /** One round; runs on a worker thread (rounds never overlap). */
+    /**
+     * One round; runs on a worker thread (rounds never overlap). Each tenant is judged and published on its own, in
+     * its own transaction, cheapest first by what its judgement cost last time: a tenant with much to judge goes last
+     * and cannot hold back the others' ejections.
+     */
     private Void evaluate(Connection c) throws Exception {
-        Map<ServiceKey, RoutingPolicy> policies;
+        c.setAutoCommit(true);
+        if (!tryLock(c)) {
+            synchronized (published) {
+                published.clear();
+            }
+            return null;
+        }
+        try {
+            Instant started = clock.instant();
+            List<String> tenants = new java.util.ArrayList<>(ReputationStore.tenants(c, started.minus(config.lookback())));
+            tenants.sort(java.util.Comparator.comparingLong((String t) -> cost.getOrDefault(t, 0L)).thenComparing(t -> t));
+            java.util.Set<String> judged = new java.util.HashSet<>();
+            for (String tenant : tenants) {
+                if (stopped) {
+                    return null;
+                }
+                long start = System.nanoTime();
+                publish(tenant, evaluate(c, tenant));
+                cost.put(tenant, System.nanoTime() - start);
+                judged.add(tenant);
+            }
+            cost.keySet().retainAll(judged);
+            withdrawOthers(judged);
+            if (Duration.between(lastCleanup, started).compareTo(CLEANUP_EVERY) > 0) {
+                ReputationStore.forget(c, started.minus(config.outcomeRetention()), started.minus(config.forgetAfter()));
+                lastCleanup = started;
+            }
+        } finally {
+            unlock(c);
+        }
+        return null;
+    }
+
+    /** Judges one tenant's services and records its new ejections, in one transaction; returns its policies. */
+    private Map<ServiceKey, RoutingPolicy> evaluate(Connection c, String tenant) throws Exception {
         c.setAutoCommit(false);
         try {
-            if (!tryLock(c)) {
-                c.commit();
-                synchronized (published) {
-                    published.clear();
-                }
-                return null;
-            }
             Instant now = clock.instant();
-            Map<ServiceKey, List<Evidence>> counts = ReputationStore.evidence(c, now.minus(config.lookback()), null, null,
+            Map<ServiceKey, List<Evidence>> counts = ReputationStore.evidence(c, now.minus(config.lookback()), tenant, null,
                     config.maxCallsPerCaller());
-            Map<ServiceKey, List<Ejection>> ejected = ReputationStore.ejections(c, null, null);
-            Map<String, Map<String, Map<String, Strategy>>> strategies = StrategyStore.allCurrent(c);
+            Map<ServiceKey, List<Ejection>> ejected = ReputationStore.ejections(c, tenant, null);
+            Map<String, Map<String, Strategy>> strategies = StrategyStore.allCurrent(c, tenant);
             Set<ServiceKey> keys = new LinkedHashSet<>(counts.keySet());
             keys.addAll(ejected.keySet());
-            strategies.forEach((tenant, services) -> services.keySet().forEach(s -> keys.add(new ServiceKey(tenant, s))));
+            strategies.keySet().forEach(s -> keys.add(new ServiceKey(tenant, s)));
 
-            policies = new LinkedHashMap<>();
+            Map<ServiceKey, RoutingPolicy> policies = new LinkedHashMap<>();
             for (ServiceKey key : keys) {
                 Reputation.Verdict verdict = Reputation.judgeService(counts.getOrDefault(key, List.of()),
                         ejected.getOrDefault(key, List.of()), now, config);
@@ -120,25 +154,22 @@ final class PolicyPublisher {
                 Map<String, NodePolicy> nodes = new LinkedHashMap<>();
                 verdict.standings().forEach(s -> nodes.put(s.node(), new NodePolicy(s.weight(),
                         Math.round(s.errorRate() * 10_000) / 10_000.0, s.ejected(), s.ejectedFor())));
-                Map<String, Strategy> byEnvironment = strategies.getOrDefault(key.tenant(), Map.of())
-                        .getOrDefault(key.service(), Map.of());
-                policies.put(key, new RoutingPolicy(key.service(), byEnvironment, nodes, 0));
-            }
-            if (Duration.between(lastCleanup, now).compareTo(CLEANUP_EVERY) > 0) {
-                ReputationStore.forget(c, now.minus(config.outcomeRetention()), now.minus(config.forgetAfter()));
-                lastCleanup = now;
+                policies.put(key, new RoutingPolicy(key.service(), strategies.getOrDefault(key.service(), Map.of()),
+                        nodes, 0));
             }
             c.commit();
+            return policies;
         } catch (Exception e) {
             c.rollback();
             throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
-        publish(policies);
-        return null;
     }
 
+    /** The round's lock, held by this connection's session until {@link #unlock} (or until the connection dies). */
     private static boolean tryLock(Connection c) throws java.sql.SQLException {
-        try (PreparedStatement s = c.prepareStatement("select pg_try_advisory_xact_lock(?)")) {
+        try (PreparedStatement s = c.prepareStatement("select pg_try_advisory_lock(?)")) {
             s.setLong(1, LOCK);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
@@ -147,8 +178,15 @@ final class PolicyPublisher {
         }
     }
 
-    /** Writes the policies that changed since the last round and withdraws those that are gone. */
-    private void publish(Map<ServiceKey, RoutingPolicy> policies) {
+    private static void unlock(Connection c) throws java.sql.SQLException {
+        try (PreparedStatement s = c.prepareStatement("select pg_advisory_unlock(?)")) {
+            s.setLong(1, LOCK);
+            s.execute();
+        }
+    }
+
+    /** Writes a tenant's policies that changed since the last round and withdraws those of its services that are gone. */
+    private void publish(String tenant, Map<ServiceKey, RoutingPolicy> policies) {
         long now = clock.millis();
         synchronized (published) {
             policies.forEach((key, policy) -> {
@@ -160,7 +198,20 @@ final class PolicyPublisher {
             });
             for (var it = published.keySet().iterator(); it.hasNext(); ) {
                 ServiceKey key = it.next();
-                if (!policies.containsKey(key)) {
+                if (key.tenant().equals(tenant) && !policies.containsKey(key)) {
+                    hazelcast.getMap(RoutingPolicy.mapName(key.tenant())).delete(key.service());
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** Withdraws the policies of tenants that have nothing left to judge. */
+    private void withdrawOthers(Set<String> judged) {
+        synchronized (published) {
+            for (var it = published.keySet().iterator(); it.hasNext(); ) {
+                ServiceKey key = it.next();
+                if (!judged.contains(key.tenant())) {
                     hazelcast.getMap(RoutingPolicy.mapName(key.tenant())).delete(key.service());
                     it.remove();
                 }

@@ -27,20 +27,24 @@ final class ReputationStore {
     }
 
     /**
-     * The evidence of the windows from {@code since} on: one row per node, window, caller and reporter, a caller's
+     * The evidence of the windows from {@code since} on (all tenants', a tenant's when {@code service} is null, or
+     * one service's): one row per node, window, caller and reporter, a caller's
      * counts in a window scaled down to {@code maxCallsPerCaller} (its share of failures and mean latency kept), so
      * that no one caller outweighs the others by volume.
      */
     static Map<ServiceKey, List<Evidence>> evidence(Connection c, Instant since, String tenant, String service,
                                                     int maxCallsPerCaller) throws SQLException {
         String sql = "select tenant, service, node, caller, reporter, window_start, successes, failures, latency_sum_micros "
-                + "from node_outcomes where window_start >= ?" + (tenant == null ? "" : " and tenant = ? and service = ?")
-                + " order by tenant, service, node, window_start";
+                + "from node_outcomes where window_start >= ?" + (tenant == null ? "" : " and tenant = ?")
+                + (service == null ? "" : " and service = ?") + " order by tenant, service, node, window_start";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setTimestamp(1, Timestamp.from(since));
+            int i = 2;
             if (tenant != null) {
-                s.setString(2, tenant);
-                s.setString(3, service);
+                s.setString(i++, tenant);
+            }
+            if (service != null) {
+                s.setString(i, service);
             }
             Map<ServiceKey, List<Evidence>> out = new LinkedHashMap<>();
             try (ResultSet rs = s.executeQuery()) {
@@ -66,13 +70,15 @@ final class ReputationStore {
         }
     }
 
-    /** Every ejection on record, fleet-wide and per caller. */
+    /** Every ejection on record, fleet-wide and per caller: all, a tenant's (service null) or a service's. */
     static Map<ServiceKey, List<Ejection>> ejections(Connection c, String tenant, String service) throws SQLException {
         String sql = "select tenant, service, node, caller, ejected_at, ejected_until, times, failure_rate from node_ejections"
-                + (tenant == null ? "" : " where tenant = ? and service = ?");
+                + (tenant == null ? "" : " where tenant = ?") + (service == null ? "" : " and service = ?");
         try (PreparedStatement s = c.prepareStatement(sql)) {
             if (tenant != null) {
                 s.setString(1, tenant);
+            }
+            if (service != null) {
                 s.setString(2, service);
             }
             Map<ServiceKey, List<Ejection>> out = new LinkedHashMap<>();
@@ -85,6 +91,21 @@ final class ReputationStore {
             }
             return out;
         }
+    }
+
+    /** The tenants with counts since {@code since}, ejections or strategies: those a round judges. */
+    static java.util.Set<String> tenants(Connection c, Instant since) throws SQLException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try (PreparedStatement s = c.prepareStatement("select distinct tenant from node_outcomes where window_start >= ? "
+                + "union select distinct tenant from node_ejections union select distinct tenant from routing_strategies")) {
+            s.setTimestamp(1, Timestamp.from(since));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
     }
 
     static void saveEjections(Connection c, ServiceKey key, List<Ejection> ejections) throws SQLException {

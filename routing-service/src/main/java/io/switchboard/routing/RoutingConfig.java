@@ -22,7 +22,27 @@ import java.time.Duration;
 public record RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration window, Duration lookback, int minCalls,
                             int failurePercent, Duration ejection, Duration maxEjection, Duration forgetAfter,
                             int maxEjectedPercent, Duration evaluateInterval, Duration outcomeRetention,
-                            int maxCallsPerCaller) {
+                            int maxCallsPerCaller, Cardinality cardinality) {
+
+    /**
+     * The most distinct names one tenant's outcomes may bring into the counts over the lookback (0: no limit):
+     * outcomes that would add one more are not counted ({@code switchboard.routing.outcomes.refused}).
+     *
+     * @param nodes    called nodes ({@code routing.max-nodes-per-tenant})
+     * @param services called services ({@code routing.max-services-per-tenant})
+     * @param callers  caller services ({@code routing.max-callers-per-tenant})
+     */
+    public record Cardinality(int nodes, int services, int callers) {
+        public static final Cardinality DEFAULT = new Cardinality(20_000, 1_000, 1_000);
+    }
+
+    /** With the default bounds on distinct names per tenant. */
+    public RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration window, Duration lookback, int minCalls,
+                         int failurePercent, Duration ejection, Duration maxEjection, Duration forgetAfter,
+                         int maxEjectedPercent, Duration evaluateInterval, Duration outcomeRetention, int maxCallsPerCaller) {
+        this(aggregatorEnabled, ringShards, window, lookback, minCalls, failurePercent, ejection, maxEjection, forgetAfter,
+                maxEjectedPercent, evaluateInterval, outcomeRetention, maxCallsPerCaller, Cardinality.DEFAULT);
+    }
 
     public static final RoutingConfig DEFAULT = new RoutingConfig(true, 8, Duration.ofSeconds(10),
             Duration.ofSeconds(60), 20, 30, Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofMinutes(10),
@@ -57,16 +77,24 @@ public record RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration 
                 c.integer("routing.max-ejected-percent", 0, 100),
                 c.duration("routing.evaluate-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
                 c.duration("routing.outcome-retention", Duration.ofHours(1), Duration.ofDays(90)),
-                c.integer("routing.max-calls-per-caller", 1, 100_000_000));
+                c.integer("routing.max-calls-per-caller", 1, 100_000_000),
+                new Cardinality(c.integer("routing.max-nodes-per-tenant", 0, 10_000_000),
+                        c.integer("routing.max-services-per-tenant", 0, 1_000_000),
+                        c.integer("routing.max-callers-per-tenant", 0, 1_000_000)));
     }
 
     public RoutingConfig withAggregator(boolean enabled) {
         return new RoutingConfig(enabled, ringShards, window, lookback, minCalls, failurePercent, ejection, maxEjection,
-                forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention, maxCallsPerCaller);
+                forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention, maxCallsPerCaller, cardinality);
     }
 
     public RoutingConfig withMaxCallsPerCaller(int cap) {
         return new RoutingConfig(aggregatorEnabled, ringShards, window, lookback, minCalls, failurePercent, ejection,
-                maxEjection, forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention, cap);
+                maxEjection, forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention, cap, cardinality);
+    }
+
+    public RoutingConfig withCardinality(Cardinality bounds) {
+        return new RoutingConfig(aggregatorEnabled, ringShards, window, lookback, minCalls, failurePercent, ejection,
+                maxEjection, forgetAfter, maxEjectedPercent, evaluateInterval, outcomeRetention, maxCallsPerCaller, bounds);
     }
 }
