@@ -101,14 +101,15 @@ class MultiProcessClusterTest {
                 assertThat(metric(d1, "switchboard_discovery_connections")).as("orders registered through discovery-1")
                         .isGreaterThanOrEqualTo(1);
 
-                // Outcomes: payments-2 fails every call. Routing ejects it and discovery pushes the policy.
+                // Outcomes: payments-2 fails every call. Routing ejects it for orders, its one caller (one identity's
+                // word ejects a node for that caller only, docs/routing.md), and discovery pushes the policy.
                 Node good = orders.discovery().resolveBlocking("payments", "1", "prod", Duration.ofSeconds(20));
                 assertThat(good).isNotNull();
                 for (int i = 0; i < 40; i++) {
                     orders.tracing().outcome(node("payments-1", "payments", 9000), true, Duration.ofMillis(3));
                     orders.tracing().outcome(node("payments-2", "payments", 9000), false, Duration.ofMillis(40));
                 }
-                await().atMost(Duration.ofSeconds(60)).until(() -> ejected(view.policy("payments"), "payments-2"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> ejectedFor(view.policy("payments"), "payments-2", "orders"));
                 await().atMost(Duration.ofSeconds(10)).until(() -> IntStream.range(0, 20).allMatch(i ->
                         orders.discovery().resolveBlocking("payments", "1", "prod", Duration.ofSeconds(5)).id().equals("payments-1")));
 
@@ -192,8 +193,20 @@ class MultiProcessClusterTest {
         return URI.create("ws://127.0.0.1:" + p.httpPort() + path);
     }
 
-    private static boolean ejected(JsonNode policy, String node) {
-        return policy != null && policy.path("nodes").path(node).path("ejected").asBoolean(false);
+    private static boolean ejectedFor(JsonNode policy, String node, String caller) {
+        if (policy == null) {
+            return false;
+        }
+        JsonNode n = policy.path("nodes").path(node);
+        if (n.path("ejected").asBoolean(false)) {
+            return true;
+        }
+        for (JsonNode c : n.path("ejectedFor")) {
+            if (c.asText().equals(caller)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the replica sees {@code members} members and every partition has its backups again. */
