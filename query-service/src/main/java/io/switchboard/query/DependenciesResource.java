@@ -50,7 +50,7 @@ final class DependenciesResource {
                 term("status", "error"), term("spanKind", "client"));
         Future.all(outcomes, spans).onComplete(ar -> {
             if (ar.failed()) {
-                HistoryResponses.unavailable(ctx);
+                HistoryResponses.failed(ctx, ar.cause());
                 return;
             }
             Map<String, long[]> merged = new TreeMap<>(outcomes.result());

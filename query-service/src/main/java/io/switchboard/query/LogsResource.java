@@ -31,16 +31,25 @@ import java.util.Map;
  * filter, never into the query's structure: whatever it contains, it cannot widen the search beyond the tenant.
  * Pages follow each other by {@code search_after} on (time, id), a unique sort, so events arriving meanwhile cause
  * no gaps or duplicates.
+ *
+ * <p>A page is read from Elasticsearch in chunks of {@value #CHUNK} items and streamed as it is read; it ends at
+ * {@code limit} items or once about {@code history.max-page-bytes} of items were written, whichever comes first, and
+ * its {@code next} goes on from its last item. So a tenant whose items are large gets shorter pages, never an answer
+ * the store or this service cannot hold.
  */
 final class LogsResource {
     static final int MAX_LIMIT = 1_000;
+    /** Items read from the store at once: at most 128 KiB each as stored, so a chunk stays a few megabytes. */
+    static final int CHUNK = 50;
 
     private final Vertx vertx;
     private final HistoryStore store;
+    private final long maxPageBytes;
 
-    LogsResource(Vertx vertx, HistoryStore store) {
+    LogsResource(Vertx vertx, HistoryStore store, long maxPageBytes) {
         this.vertx = vertx;
         this.store = store;
+        this.maxPageBytes = maxPageBytes;
     }
 
     void handle(RoutingContext ctx) {
@@ -52,16 +61,88 @@ final class LogsResource {
             HttpErrors.send(ctx.response(), 400, "bad_parameter", e.getMessage(), e.parameter());
             return;
         }
-        search(tenant, params).onComplete(ar -> {
-            if (ar.succeeded()) {
-                ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(Json.write(ar.result()));
-            } else {
-                HistoryResponses.unavailable(ctx);
-            }
-        });
+        new Page(ctx, tenant, params).read(params.cursor());
     }
 
-    private Future<Map<String, Object>> search(String tenant, SearchParams p) {
+    /** One page on its way out: chunks read one after another, each written before the next is asked for. */
+    private final class Page {
+        private final RoutingContext ctx;
+        private final String tenant;
+        private final SearchParams params;
+        private int written;
+        private long bytes;
+        private String last;
+
+        Page(RoutingContext ctx, String tenant, SearchParams params) {
+            this.ctx = ctx;
+            this.tenant = tenant;
+            this.params = params;
+        }
+
+        void read(Cursor after) {
+            int size = Math.min(CHUNK, params.limit() - written);
+            search(tenant, params, after, size).onComplete(ar -> {
+                if (ctx.response().closed()) {
+                    return;
+                }
+                if (ar.failed()) {
+                    if (written == 0 && !ctx.response().headWritten()) {
+                        HistoryResponses.failed(ctx, ar.cause());
+                    } else {
+                        // The page so far stands; the error says why it ends here, and next goes on from its last item.
+                        finish(HistoryResponses.Failure.of(ar.cause()).message());
+                    }
+                    return;
+                }
+                List<Hit<Map>> hits = ar.result().hits().hits();
+                boolean full = false;
+                for (Hit<Map> hit : hits) {
+                    String item = Json.write(HistoryResponses.publicView(hit.source()));
+                    if (written > 0 && bytes + item.length() > maxPageBytes) {
+                        full = true;
+                        break;
+                    }
+                    write((written == 0 ? "" : ",") + item);
+                    written++;
+                    bytes += item.length();
+                    List<FieldValue> sort = hit.sort();
+                    last = Cursor.encode(sort.get(0).longValue(), sort.get(1).stringValue());
+                }
+                if (full || hits.size() < size || written >= params.limit()) {
+                    finish(null);
+                } else if (ctx.response().writeQueueFull()) {
+                    Cursor next = Cursor.decode(last);
+                    ctx.response().drainHandler(v -> read(next));
+                } else {
+                    read(Cursor.decode(last));
+                }
+            });
+        }
+
+        private void write(String text) {
+            if (!ctx.response().headWritten()) {
+                ctx.response().setChunked(true).putHeader("Content-Type", "application/json; charset=utf-8")
+                        .write("{\"items\":[");
+            }
+            ctx.response().write(text);
+        }
+
+        private void finish(String error) {
+            write("");
+            StringBuilder end = new StringBuilder("],\"next\":");
+            if (last == null) {
+                end.append("null");
+            } else {
+                io.switchboard.common.codec.JsonText.string(end, last);
+            }
+            if (error != null) {
+                io.switchboard.common.codec.JsonText.string(end.append(",\"error\":"), error);
+            }
+            ctx.response().end(end.append('}').toString());
+        }
+    }
+
+    private Future<SearchResponse<Map>> search(String tenant, SearchParams p, Cursor after, int size) {
         List<Query> filters = new ArrayList<>();
         filters.add(term("tenant", tenant));
         filters.add(term("kind", "log"));
@@ -94,38 +175,18 @@ final class LogsResource {
         SortOrder order = p.ascending() ? SortOrder.Asc : SortOrder.Desc;
         var request = co.elastic.clients.elasticsearch.core.SearchRequest.of(s -> {
             s.index(p.indices()).ignoreUnavailable(true).allowNoIndices(true)
-                    .size(p.limit())
+                    .size(size)
                     .query(q -> q.bool(b -> b.filter(filters).must(must)))
                     .sort(o -> o.field(f -> f.field("@timestamp").order(order)))
                     .sort(o -> o.field(f -> f.field("id").order(order)))
                     .trackTotalHits(t -> t.enabled(false));
-            if (p.cursor() != null) {
-                s.searchAfter(FieldValue.of(p.cursor().timestamp()), FieldValue.of(p.cursor().id()));
+            if (after != null) {
+                s.searchAfter(FieldValue.of(after.timestamp()), FieldValue.of(after.id()));
             }
             return s;
         });
-        return Future.fromCompletionStage(store.client().search(request, Map.class), vertx.getOrCreateContext())
-                .map(this::page);
+        return Future.fromCompletionStage(store.client().search(request, Map.class), vertx.getOrCreateContext());
     }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Map<String, Object> page(SearchResponse<Map> response) {
-        List<Map<String, Object>> items = new ArrayList<>();
-        String next = null;
-        List<Hit<Map>> hits = response.hits().hits();
-        for (Hit<Map> hit : hits) {
-            items.add(HistoryResponses.publicView(hit.source()));
-        }
-        if (!hits.isEmpty()) {
-            List<FieldValue> sort = hits.getLast().sort();
-            next = Cursor.encode(sort.get(0).longValue(), sort.get(1).stringValue());
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("items", items);
-        body.put("next", items.size() == 0 ? null : next);
-        return body;
-    }
-
 
     /** Where the next page starts: the sort values of the last item, opaque to callers. */
     record Cursor(long timestamp, String id) {

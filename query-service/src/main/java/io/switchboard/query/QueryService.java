@@ -142,7 +142,7 @@ public final class QueryService implements SwitchboardService {
     }
 
     private void mountHistory(Router router) {
-        LogsResource logs = new LogsResource(vertx, history);
+        LogsResource logs = new LogsResource(vertx, history, config.maxPageBytes());
         router.get("/api/v1/logs").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(logs::handle);
         StatsResource stats = new StatsResource(vertx, history);
         router.get("/api/v1/stats").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(stats::handle);
@@ -150,7 +150,7 @@ public final class QueryService implements SwitchboardService {
         router.get("/api/v1/dependencies").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(dependencies::handle);
         TraceSearchResource traceSearch = new TraceSearchResource(vertx, history);
         router.get("/api/v1/traces").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(traceSearch::handle);
-        TraceResource traces = new TraceResource(vertx, history);
+        TraceResource traces = new TraceResource(vertx, history, config.maxTraceBytes());
         router.get("/api/v1/traces/:traceId").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(traces::handle);
         router.get("/api/v1/refused").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(ctx -> {
             if (refused == null) {

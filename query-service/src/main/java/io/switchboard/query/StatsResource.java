@@ -84,7 +84,7 @@ final class StatsResource {
                                 .aggregations(figures))));
         Future.fromCompletionStage(store.client().search(request, Void.class), vertx.getOrCreateContext()).onComplete(ar -> {
             if (ar.failed()) {
-                HistoryResponses.unavailable(ctx);
+                HistoryResponses.failed(ctx, ar.cause());
                 return;
             }
             List<Map<String, Object>> services = new ArrayList<>();

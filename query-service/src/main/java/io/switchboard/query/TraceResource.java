@@ -22,17 +22,21 @@ import java.util.TreeSet;
 /**
  * {@code GET /api/v1/traces/{traceId}}: every span and log of one trace of the caller's tenant, as a tree: each
  * span with its children and its logs, roots first by start time. Logs that name no span of the trace are listed
- * apart. At most {@value #MAX_ITEMS} items are read; {@code truncated} says when a trace had more.
+ * apart. At most {@value #MAX_ITEMS} items, and about {@code history.max-trace-bytes} of them, are read, in chunks of
+ * {@value #CHUNK}; {@code truncated} says when a trace had more.
  */
 final class TraceResource {
     static final int MAX_ITEMS = 10_000;
+    static final int CHUNK = 500;
 
     private final Vertx vertx;
     private final HistoryStore store;
+    private final long maxBytes;
 
-    TraceResource(Vertx vertx, HistoryStore store) {
+    TraceResource(Vertx vertx, HistoryStore store, long maxBytes) {
         this.vertx = vertx;
         this.store = store;
+        this.maxBytes = maxBytes;
     }
 
     void handle(RoutingContext ctx) {
@@ -42,28 +46,67 @@ final class TraceResource {
             HttpErrors.send(ctx.response(), 400, "bad_parameter", "traceId: must be 32 lowercase hex digits", "traceId");
             return;
         }
-        SearchRequest request = SearchRequest.of(s -> s.index(EventDocuments.INDEX_PATTERN).ignoreUnavailable(true)
-                .allowNoIndices(true).size(MAX_ITEMS)
-                .query(q -> q.bool(b -> b.filter(List.of(term("tenant", tenant), term("traceId", traceId),
-                        Query.of(k -> k.terms(t -> t.field("kind").terms(v -> v.value(List.of(
-                                co.elastic.clients.elasticsearch._types.FieldValue.of("span"),
-                                co.elastic.clients.elasticsearch._types.FieldValue.of("log"))))))))))
-                .sort(o -> o.field(f -> f.field("timestamp").order(SortOrder.Asc))));
+        read(ctx, tenant, traceId, new ArrayList<>(), new long[1], null);
+    }
+
+    /** Reads the trace chunk by chunk into {@code items}, then answers with its tree. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private void read(RoutingContext ctx, String tenant, String traceId, List<Map<String, Object>> items, long[] bytes,
+                      List<co.elastic.clients.elasticsearch._types.FieldValue> after) {
+        int size = Math.min(CHUNK, MAX_ITEMS - items.size());
+        SearchRequest request = SearchRequest.of(s -> {
+            s.index(EventDocuments.INDEX_PATTERN).ignoreUnavailable(true).allowNoIndices(true).size(size)
+                    .query(q -> q.bool(b -> b.filter(List.of(term("tenant", tenant), term("traceId", traceId),
+                            Query.of(k -> k.terms(t -> t.field("kind").terms(v -> v.value(List.of(
+                                    co.elastic.clients.elasticsearch._types.FieldValue.of("span"),
+                                    co.elastic.clients.elasticsearch._types.FieldValue.of("log"))))))))))
+                    .sort(o -> o.field(f -> f.field("timestamp").order(SortOrder.Asc)))
+                    .sort(o -> o.field(f -> f.field("id").order(SortOrder.Asc)))
+                    .trackTotalHits(t -> t.enabled(false));
+            if (after != null) {
+                s.searchAfter(after);
+            }
+            return s;
+        });
         Future.fromCompletionStage(store.client().search(request, Map.class), vertx.getOrCreateContext()).onComplete(ar -> {
-            if (ar.failed()) {
-                HistoryResponses.unavailable(ctx);
+            if (ctx.response().closed()) {
                 return;
             }
-            List<Map<String, Object>> items = new ArrayList<>();
-            for (Hit<Map> hit : ar.result().hits().hits()) {
-                items.add(HistoryResponses.publicView(hit.source()));
+            if (ar.failed()) {
+                HistoryResponses.failed(ctx, ar.cause());
+                return;
+            }
+            List<Hit<Map>> hits = ar.result().hits().hits();
+            boolean full = false;
+            for (Hit<Map> hit : hits) {
+                Map<String, Object> item = HistoryResponses.publicView(hit.source());
+                // The item's size as its JSON, roughly: what it costs here and in the answer.
+                long length = Json.write(item).length();
+                if (!items.isEmpty() && bytes[0] + length > maxBytes) {
+                    full = true;
+                    break;
+                }
+                items.add(item);
+                bytes[0] += length;
+            }
+            boolean more = hits.size() == size;
+            if (!full && more && items.size() < MAX_ITEMS) {
+                read(ctx, tenant, traceId, items, bytes, hits.getLast().sort());
+                return;
             }
             if (items.isEmpty()) {
                 HttpErrors.send(ctx.response(), 404, "not_found", "no trace " + traceId + " in the history", "traceId");
                 return;
             }
-            ctx.response().putHeader("Content-Type", "application/json; charset=utf-8")
-                    .end(Json.write(tree(traceId, items, items.size() == MAX_ITEMS)));
+            // Built off the event loop: a tree of up to 10,000 items is work.
+            boolean truncated = full || more;
+            vertx.executeBlocking(() -> Json.write(tree(traceId, items, truncated)), false).onComplete(json -> {
+                if (json.succeeded()) {
+                    ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(json.result());
+                } else {
+                    ctx.fail(json.cause());
+                }
+            });
         });
     }
 

@@ -91,7 +91,7 @@ final class TraceSearchResource {
         matchingTraces(filters, limit).compose(ids -> ids.isEmpty() ? Future.succeededFuture(List.<Map<String, Object>>of())
                 : summaries(tenant, ids)).onComplete(ar -> {
                     if (ar.failed()) {
-                        HistoryResponses.unavailable(ctx);
+                        HistoryResponses.failed(ctx, ar.cause());
                         return;
                     }
                     ctx.response().putHeader("Content-Type", "application/json; charset=utf-8")

@@ -18,6 +18,10 @@ final class QueryFixture implements AutoCloseable {
     final HistoryStore store;
 
     QueryFixture(TestElasticsearch es, List<? extends TraceItem> items) throws Exception {
+        this(es, items, HistoryConfig.DEFAULT);
+    }
+
+    QueryFixture(TestElasticsearch es, List<? extends TraceItem> items, HistoryConfig config) throws Exception {
         store = new HistoryStore(harness.vertx(), new ElasticsearchConfig(List.of(URI.create(es.url())), null, null));
         WsTestClient.await(store.installTemplate(0));
         for (TraceItem item : items) {
@@ -25,7 +29,7 @@ final class QueryFixture implements AutoCloseable {
                     .document(EventDocuments.document(item))).get();
         }
         store.client().indices().refresh(r -> r.index(EventDocuments.INDEX_PATTERN)).get();
-        harness.serve(vertx -> List.of(new QueryService(vertx, store, null, HistoryConfig.DEFAULT, Tokens.verifier(),
+        harness.serve(vertx -> List.of(new QueryService(vertx, store, null, config, Tokens.verifier(),
                 harness.registry())));
     }
 

@@ -129,7 +129,7 @@ final class StandaloneServer {
     private static HistoryConfig historyConfig(TracingConfig tracing) {
         HistoryConfig q = HistoryConfig.from(serviceDefaults("query.properties"));
         return new HistoryConfig(q.indexerEnabled(), q.batchSize(), q.maxBulkBytes(),
-                tracing.bufferShards(), 0, q.retention());
+                tracing.bufferShards(), 0, q.retention(), q.maxPageBytes(), q.maxTraceBytes());
     }
 
     /**
