@@ -22,9 +22,19 @@ public record DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration max
      * @param connections   discovery connections open at once, on each replica
      * @param nodes         nodes registered at once, in the whole registry (counted within about a second)
      * @param subscriptions subscriptions open at once, on each replica
+     * @param registryBytes the bytes of the tenant's registered nodes ({@code Node.bytes()}), whole registry
+     *                      (counted within about a second)
+     * @param nodeBytes     the most one node may weigh ({@code discovery.max-node-bytes})
      */
-    public record Quotas(int connections, int nodes, int subscriptions) {
+    public record Quotas(int connections, int nodes, int subscriptions, long registryBytes, int nodeBytes) {
+        public static final long DEFAULT_REGISTRY_BYTES = 64L << 20;
+        public static final int DEFAULT_NODE_BYTES = 4_096;
         public static final Quotas DEFAULT = new Quotas(2_000, 20_000, 2_000);
+
+        /** With the default byte bounds. */
+        public Quotas(int connections, int nodes, int subscriptions) {
+            this(connections, nodes, subscriptions, DEFAULT_REGISTRY_BYTES, DEFAULT_NODE_BYTES);
+        }
     }
 
     public static final DiscoveryConfig DEFAULT = new DiscoveryConfig(Duration.ofSeconds(30), Duration.ofSeconds(5),
@@ -59,6 +69,7 @@ public record DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration max
                 c.integer("discovery.max-pending-changes", 10, 10_000_000),
                 c.duration("discovery.slow-subscriber-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 new Quotas(c.integer("quota.connections", 0, 10_000_000), c.integer("quota.nodes", 0, 100_000_000),
-                        c.integer("quota.subscriptions", 0, 10_000_000)));
+                        c.integer("quota.subscriptions", 0, 10_000_000), c.bytes("quota.registry-bytes", 0, 1L << 40, null),
+                        (int) c.bytes("discovery.max-node-bytes", 512, 1L << 20, null)));
     }
 }

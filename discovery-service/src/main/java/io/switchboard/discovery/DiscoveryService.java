@@ -68,7 +68,7 @@ public final class DiscoveryService implements SwitchboardService {
         this.quotaMeter = new io.switchboard.common.quota.QuotaMeter(meters, "discovery");
         this.connectionQuota = new io.switchboard.common.quota.TenantCount("quota.connections", config.quotas().connections());
         this.subscriptionQuota = new io.switchboard.common.quota.TenantCount("quota.subscriptions", config.quotas().subscriptions());
-        this.nodeQuota = new NodeQuota(vertx, hazelcast, config.quotas().nodes(), quotaMeter);
+        this.nodeQuota = new NodeQuota(vertx, hazelcast, config.quotas().nodes(), config.quotas().registryBytes(), quotaMeter);
     }
 
     @Override

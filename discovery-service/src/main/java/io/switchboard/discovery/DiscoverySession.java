@@ -101,14 +101,19 @@ final class DiscoverySession {
             throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "this connection already keeps "
                     + hosted.size() + " nodes registered, the limit; use another connection for more", "node.id");
         }
+        int bytes = node.bytes();
+        if (bytes > config.quotas().nodeBytes()) {
+            throw invalid("node", "weighs " + bytes + " bytes (id, names, address and properties, UTF-8); the limit is "
+                    + config.quotas().nodeBytes() + " (discovery.max-node-bytes): trim its properties");
+        }
         long now = System.currentTimeMillis();
         Hosted h = hosted.get(node.id());
         if (h != null && !h.node.service().equals(node.service())) {
             throw heldBy(node.id(), h.node.service(), "this connection registered it for service '"
                     + h.node.service() + "'; deregister it first");
         }
+        quotas.nodes().admit(session.tenant(), h == null, h == null ? bytes : bytes - h.node.bytes());
         if (h == null) {
-            quotas.nodes().admitNew(session.tenant());
             hosted.put(node.id(), new Hosted(node, ttl, now));
         } else {
             h.node = node;

@@ -105,7 +105,9 @@ class DiscoveryClusterTest {
     @Test
     void aSubscriberThatCannotKeepUpIsResynchronisedWithASnapshot(TestHazelcast cluster) {
         DiscoveryConfig config = new DiscoveryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(300),
-                1_000, 8, Duration.ofMillis(2), 50, Duration.ofSeconds(300));
+                1_000, 8, Duration.ofMillis(2), 50, Duration.ofSeconds(300))
+                // Nodes of 60 KB (over the default 4 KiB a node may weigh), to fill the stopped reader's buffers soon.
+                .withQuotas(new DiscoveryConfig.Quotas(2_000, 20_000, 2_000, 0, 100_000));
         try (Replica a = new Replica(cluster, config); WsTestClient sub = a.client("slow"); WsTestClient node = a.client("slow")) {
             sub.send(subscribe("all", null, null));
             sub.next("snapshot");

@@ -107,6 +107,41 @@ class DiscoveryQuotaTest {
         }
     }
 
+    /** A register frame for a node carrying {@code padding} bytes in two properties. */
+    private static String heavy(String id, int padding) {
+        return "{\"type\":\"register\",\"ref\":\"" + id + "\",\"ttl\":30,\"node\":{\"id\":\"" + id
+                + "\",\"service\":\"orders\",\"version\":\"1.0.0\",\"address\":\"10.0.0.1:" + (1000 + Math.abs(id.hashCode() % 60000))
+                + "\",\"environment\":\"prod\",\"properties\":{\"a\":\"" + "p".repeat(padding / 2)
+                + "\",\"b\":\"" + "p".repeat(padding - padding / 2) + "\"}}}";
+    }
+
+    @Test
+    void aNodesBytesAndATenantsRegistryBytesAreBounded(TestHazelcast cluster) {
+        DiscoveryConfig config = DiscoveryConfig.DEFAULT.withQuotas(new DiscoveryConfig.Quotas(10, 1_000, 10, 10_000, 1_500));
+        try (Replica r = new Replica(cluster, config); WsTestClient a = r.client("weighty"); WsTestClient other = r.client("light")) {
+            // One node over its limit is refused by itself, naming the limit.
+            a.send(heavy("too-big", 1_600));
+            JsonNode tooBig = a.next("error");
+            assertThat(tooBig.path("code").asText()).isEqualTo("invalid_field");
+            assertThat(tooBig.path("message").asText()).contains("discovery.max-node-bytes");
+            // Nodes of about 1 KB: the tenant's 10,000 bytes are soon spent (counted about once a second).
+            int[] n = {0};
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+                a.send(heavy("w-" + n[0]++, 1_000));
+                JsonNode answer = a.next(f -> "registered".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                return "error".equals(answer.path("type").asText()) && refused(answer, "quota.registry-bytes");
+            });
+            // Re-registering a counted node unchanged is never refused; another tenant is not held to this one's bytes.
+            a.send(heavy("w-0", 1_000));
+            assertThat(a.next(f -> "registered".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()))
+                    .path("type").asText()).isEqualTo("registered");
+            for (int i = 0; i < 12; i++) {
+                other.send(heavy("l-" + i, 1_000));
+                assertThat(other.next(f -> !"changes".equals(f.path("type").asText())).path("type").asText()).isEqualTo("registered");
+            }
+        }
+    }
+
     private static boolean refused(JsonNode error, String quota) {
         return "limit_exceeded".equals(error.path("code").asText()) && quota.equals(error.path("quota").asText())
                 && error.path("message").asText().contains(quota);

@@ -23,6 +23,7 @@ public final class RegistryProcessors {
     static final int TOUCH = 4;
     static final int REMOVE = 5;
     static final int LIVE_ENTRIES = 6;
+    static final int LIVE_SIZE = 7;
 
     private RegistryProcessors() {
     }
@@ -80,6 +81,7 @@ public final class RegistryProcessors {
             case TOUCH -> new TouchProcessor();
             case REMOVE -> new RemoveProcessor();
             case LIVE_ENTRIES -> new LiveEntries();
+            case LIVE_SIZE -> new LiveSize();
             default -> null;
         };
     }
