@@ -50,6 +50,33 @@ class DiscoveryClientTest {
         }
     }
 
+    /** A view bigger than one snapshot page (500 nodes) arrives in pages and is whole once the last one is in. */
+    @Test
+    void aBigViewArrivesInPagesAndIsWhole(TestHazelcast cluster) throws Exception {
+        try (DiscoveryReplica replica = new DiscoveryReplica(cluster);
+             Switchboard one = client("wide", List.of(replica)); Switchboard two = client("wide", List.of(replica))) {
+            List<CompletableFuture<Void>> registered = new java.util.ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                // Each at its own address: a node registered where another of its service was replaces it.
+                registered.add(one.discovery().register(new Node(null, "a-" + i, "big", "1.0.0", "10.1.0." + i % 250 + ":"
+                        + (8000 + i), "prod", Map.of())));
+                registered.add(two.discovery().register(new Node(null, "b-" + i, "big", "1.0.0", "10.2.0." + i % 250 + ":"
+                        + (8000 + i), "prod", Map.of())));
+            }
+            CompletableFuture.allOf(registered.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            try (Switchboard consumer = client("wide", List.of(replica))) {
+                Set<String> seen = new HashSet<>();
+                // Resolves spread over every node of the view: all 1,200 come up, not only a first page's 500.
+                await().atMost(Duration.ofSeconds(20)).until(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        seen.add(consumer.discovery().resolveBlocking("big", "1", "prod", Duration.ofSeconds(10)).id());
+                    }
+                    return seen.size() == 1_200;
+                });
+            }
+        }
+    }
+
     private static Set<String> distinct(Switchboard c, int calls) {
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < calls; i++) {

@@ -89,7 +89,7 @@ public final class DiscoveryService implements SwitchboardService {
                 Map.of("maxNodesPerConnection", config.maxNodesPerConnection(),
                         "maxSubscriptionsPerConnection", config.maxSubscriptionsPerConnection(),
                         "minTtl", (int) config.minTtl().toSeconds(), "maxTtl", (int) config.maxTtl().toSeconds()))
-                .limitConnections(connectionQuota, quotaMeter).meter(meters));
+                .limitConnections(connectionQuota, quotaMeter).meter(meters).offering(java.util.Set.of(Subscription.PAGES)));
         ServicesResource services = new ServicesResource(registry);
         router.get("/api/v1/services").handler(AuthHandler.requiring(vertx, verifier, Role.OPERATOR)).handler(services::handle);
     }

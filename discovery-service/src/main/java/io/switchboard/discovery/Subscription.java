@@ -43,7 +43,13 @@ final class Subscription {
     private boolean resync;
 
     // Event loop only.
+    /** The optional feature of snapshots in pages (docs/protocol.md, section 7.2). */
+    static final String PAGES = "snapshot-pages";
+    static final int PAGE_NODES = 500;
+    static final int PAGE_BYTES = 256 * 1024;
     private long revision;
+    /** While the pages of a snapshot go out, changes wait (they follow its last page). */
+    private boolean sendingSnapshot;
     private boolean snapshotSent;
     private boolean closed;
     private long blockedSince;
@@ -140,7 +146,7 @@ final class Subscription {
         synchronized (this) {
             flushScheduled = false;
         }
-        if (closed || !snapshotSent) {
+        if (closed || !snapshotSent || sendingSnapshot) {
             return;
         }
         if (session.writeQueueFull()) {
@@ -215,23 +221,13 @@ final class Subscription {
     }
 
     private Future<Void> sendSnapshot() {
+        sendingSnapshot = true;
         Future<Map<String, RoutingPolicy>> current = policies.policies(session.tenant());
         return Future.all(registry.entries(session.tenant()), current).map(all -> all.<List<RegistryEntry>>resultAt(0))
                 .compose(entries -> {
             if (closed) {
+                sendingSnapshot = false;
                 return Future.succeededFuture();
-            }
-            StringBuilder frame = new StringBuilder(128 + 160 * entries.size()).append("{\"type\":\"snapshot\",\"subscription\":");
-            JsonText.string(frame, id).append(",\"revision\":").append(++revision).append(",\"nodes\":[");
-            boolean first = true;
-            for (RegistryEntry e : entries) {
-                if (matches(e.node())) {
-                    if (!first) {
-                        frame.append(',');
-                    }
-                    first = false;
-                    RegistryChange.wireNode(frame, e.node());
-                }
             }
             Map<String, RoutingPolicy> matchingPolicies = new LinkedHashMap<>();
             current.result().forEach((svc, p) -> {
@@ -239,10 +235,54 @@ final class Subscription {
                     matchingPolicies.put(svc, p);
                 }
             });
-            frame.append("],\"policies\":");
+            List<RegistryEntry> matching = new java.util.ArrayList<>();
+            for (RegistryEntry e : entries) {
+                if (matches(e.node())) {
+                    matching.add(e);
+                }
+            }
+            boolean paged = session.uses(PAGES);
+            return sendPage(matching, 0, 1, paged, matchingPolicies);
+        }).onFailure(e -> sendingSnapshot = false);
+    }
+
+    /**
+     * Sends the snapshot from {@code from} on: all of it in one frame, or, with {@value #PAGES}, a page of at most
+     * {@value #PAGE_NODES} nodes or about {@value #PAGE_BYTES} bytes, the next one once this one is written.
+     * Changes wait until the last page is out; the routing policies ride on the last page.
+     */
+    private Future<Void> sendPage(List<RegistryEntry> matching, int from, int page, boolean paged,
+                                  Map<String, RoutingPolicy> matchingPolicies) {
+        if (closed) {
+            return Future.succeededFuture();
+        }
+        StringBuilder frame = new StringBuilder(128 + 160 * Math.min(matching.size() - from, PAGE_NODES))
+                .append("{\"type\":\"snapshot\",\"subscription\":");
+        JsonText.string(frame, id).append(",\"revision\":").append(++revision);
+        int start = frame.length();
+        frame.append(",\"nodes\":[");
+        int next = from;
+        while (next < matching.size() && (!paged || next - from < PAGE_NODES && frame.length() - start < PAGE_BYTES)) {
+            if (next > from) {
+                frame.append(',');
+            }
+            RegistryChange.wireNode(frame, matching.get(next).node());
+            next++;
+        }
+        frame.append(']');
+        boolean more = next < matching.size();
+        if (paged) {
+            frame.append(",\"page\":").append(page).append(",\"more\":").append(more);
+        }
+        if (!more) {
+            frame.append(",\"policies\":");
             policies(frame, matchingPolicies);
             snapshotSent = true;
-            return session.sendText(frame.append('}').toString()).onComplete(ar -> flush());
-        });
+            sendingSnapshot = false;
+        }
+        int resume = next;
+        Future<Void> sent = session.sendText(frame.append('}').toString());
+        return more ? sent.compose(v -> sendPage(matching, resume, page + 1, true, matchingPolicies))
+                : sent.onComplete(ar -> flush());
     }
 }

@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DiscoveryClient implements Discovery, ManagedConnection.Handler {
     private final SwitchboardOptions options;
+    /** The pages of a snapshot gathered so far, by subscription (the connection's thread only). */
+    private final Map<String, com.fasterxml.jackson.databind.node.ArrayNode> snapshotPages = new ConcurrentHashMap<>();
     private final ScheduledExecutorService executor;
     private final Clock clock;
     private final NodeView view = new NodeView();
@@ -186,9 +188,24 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
         switch (frame.path("type").asText()) {
             case "registered" -> complete(frame.path("id").asText(), null);
             case "snapshot" -> {
-                String service = subscriptionToService.get(frame.path("subscription").asText());
+                String subscription = frame.path("subscription").asText();
+                String service = subscriptionToService.get(subscription);
+                JsonNode nodes = frame.path("nodes");
+                if (frame.has("page")) {
+                    // A snapshot in pages: the view is replaced once its last page is here.
+                    com.fasterxml.jackson.databind.node.ArrayNode gathered = frame.path("page").asInt() == 1
+                            ? io.switchboard.common.codec.Json.MAPPER.createArrayNode()
+                            : snapshotPages.getOrDefault(subscription, io.switchboard.common.codec.Json.MAPPER.createArrayNode());
+                    gathered.addAll((com.fasterxml.jackson.databind.node.ArrayNode) nodes);
+                    if (frame.path("more").asBoolean()) {
+                        snapshotPages.put(subscription, gathered);
+                        return;
+                    }
+                    snapshotPages.remove(subscription);
+                    nodes = gathered;
+                }
                 if (service != null) {
-                    view.replace(service, frame.path("nodes"));
+                    view.replace(service, nodes);
                     view.policies(service, frame.path("policies"), true);
                     serveWaiters();
                 }

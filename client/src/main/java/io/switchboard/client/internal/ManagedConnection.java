@@ -110,7 +110,9 @@ public final class ManagedConnection {
                 return;
             }
             wire = w;
-            w.send("{\"type\":\"open\",\"protocol\":1,\"client\":\"switchboard-java\"}");
+            // Snapshots in pages (discovery): a big view never arrives as one huge frame. Endpoints that do not
+            // offer a feature ignore it.
+            w.send("{\"type\":\"open\",\"protocol\":1,\"client\":\"switchboard-java\",\"features\":[\"snapshot-pages\"]}");
         }, executor);
     }
 

@@ -42,6 +42,7 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
     private io.switchboard.common.quota.TenantCount connectionQuota;
     private io.switchboard.common.quota.QuotaMeter quotaMeter;
     private final PartialFrames partialFrames;
+    private java.util.Set<String> features = java.util.Set.of();
 
     /**
      * @param name     the service name, reported in the {@code open} answer
@@ -70,6 +71,15 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         this.advertised = Map.copyOf(advertised);
         this.anyStreaming = handlers.values().stream().anyMatch(h -> h instanceof MessageHandler.Streaming);
         this.partialFrames = PartialFrames.of(vertx, limits);
+    }
+
+    /**
+     * The optional features this endpoint offers (docs/protocol.md, section 2): a client names those it wants in
+     * {@code open}'s {@code features}; the answer lists those agreed. Unknown names are ignored.
+     */
+    public ProtocolEndpoint offering(java.util.Set<String> offered) {
+        this.features = java.util.Set.copyOf(offered);
+        return this;
     }
 
     /** Counts this endpoint's sessions closed for not reading what was sent ({@code switchboard_ws_slow_clients_total}). */
@@ -245,6 +255,16 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
             session.close(CloseCode.UNSUPPORTED_PROTOCOL, "unsupported protocol version");
             return;
         }
+        java.util.Set<String> agreed = new java.util.TreeSet<>();
+        JsonNode asked = frame.get("features");
+        if (asked != null && asked.isArray()) {
+            asked.forEach(f -> {
+                if (f.isTextual() && features.contains(f.asText())) {
+                    agreed.add(f.asText());
+                }
+            });
+        }
+        session.useFeatures(agreed);
         session.markOpen();
         ObjectNode answer = session.frame("open");
         answer.put("protocol", ProtocolLimits.VERSION);
@@ -253,6 +273,10 @@ public final class ProtocolEndpoint implements Handler<RoutingContext> {
         answer.put("tenant", session.tenant());
         answer.put("role", session.principal().role().wireName());
         answer.put("expiresAt", session.principal().expiresAt().toString());
+        if (!features.isEmpty()) {
+            var list = answer.putArray("features");
+            agreed.forEach(list::add);
+        }
         ObjectNode announced = answer.putObject("limits").put("maxFrameBytes", limits.maxFrameBytes());
         advertised.forEach(announced::put);
         if (ref != null) {

@@ -32,6 +32,7 @@ public final class Session {
     private boolean open;
     private boolean closing;
     private boolean clientClosed;
+    private java.util.Set<String> features = java.util.Set.of();
     /** Reading paused by the service (a tracing connection with too many batches in flight). */
     private boolean pausedByService;
     /** Reading paused because the client does not read what is sent to it. */
@@ -185,6 +186,15 @@ public final class Session {
         // WebSocket close reasons are limited to 123 bytes.
         String shortReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
         return socket.close(code, shortReason);
+    }
+
+    /** The optional protocol features the client asked for in {@code open} and this endpoint offers. */
+    public boolean uses(String feature) {
+        return features.contains(feature);
+    }
+
+    void useFeatures(java.util.Set<String> agreed) {
+        features = java.util.Set.copyOf(agreed);
     }
 
     void markOpen() {
