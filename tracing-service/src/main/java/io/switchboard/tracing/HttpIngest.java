@@ -103,8 +103,24 @@ final class HttpIngest {
     }
 
     /**
-     * Checks each item as protocol v1 does (rules, the token's service, size as stored), spends the tenant's quota
-     * on what passed, and appends it to the buffer. Fails with {@link Refused} when the request is refused whole:
+     * Spends a request's bytes of the tenant's byte rate before its body is decoded (refuse before working), or
+     * refuses it with 429. What was spent is given back by {@link #refundBytes} if the request is not stored.
+     */
+    void admitBytes(Principal principal, int requestBytes) {
+        try {
+            quotas.admitBytes(principal.tenant(), 1, Math.min(requestBytes, maxBytes));
+        } catch (io.switchboard.common.quota.QuotaExceeded e) {
+            throw new Refused(429, e.getMessage(), Math.max(e.retryAfterMillis(), 1));
+        }
+    }
+
+    void refundBytes(Principal principal, int requestBytes) {
+        quotas.bytes.refund(principal.tenant(), Math.min(requestBytes, maxBytes));
+    }
+
+    /**
+     * Checks each item as protocol v1 does (rules, the token's service, size as stored), spends the tenant's item
+     * rate on what passed (its bytes were spent by {@link #admitBytes}), and appends it to the buffer. Fails with {@link Refused} when the request is refused whole:
      * 429 over quota, 503 when the buffer cannot take it now; nothing of it is stored then.
      */
     Future<Result> store(Principal principal, List<Candidate> candidates, int requestBytes) {
@@ -140,10 +156,12 @@ final class HttpIngest {
         }
         metrics.rejected.increment(rejected.size());
         if (records.isEmpty()) {
+            refundBytes(principal, requestBytes);
             return Future.succeededFuture(new Result(0, rejected));
         }
         try {
-            quotas.admitBatch(principal.tenant(), accepted, Math.min(requestBytes, maxBytes));
+            // The bytes were spent before decoding (admitBytes); the items now.
+            quotas.admitItems(principal.tenant(), accepted, Math.min(requestBytes, maxBytes));
         } catch (io.switchboard.common.quota.QuotaExceeded e) {
             return Future.failedFuture(new Refused(429, e.getMessage(), Math.max(e.retryAfterMillis(), 1)));
         }

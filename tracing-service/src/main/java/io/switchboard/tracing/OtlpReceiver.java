@@ -72,8 +72,16 @@ final class OtlpReceiver {
             format = Interop.Format.of(ctx);
             Principal principal = AuthHandler.principal(ctx);
             byte[] body = Interop.body(ctx, ingest.maxBytes());
-            List<Candidate> candidates = decode.apply(body, format);
+            ingest.admitBytes(principal, body.length);
+            List<Candidate> candidates;
+            try {
+                candidates = decode.apply(body, format);
+            } catch (RuntimeException e) {
+                ingest.refundBytes(principal, body.length);
+                throw e;
+            }
             if (candidates.size() > ingest.maxItems()) {
+                ingest.refundBytes(principal, body.length);
                 throw new Refused(413, "the request has " + candidates.size() + " " + items + "; the limit is "
                         + ingest.maxItems() + " (tracing.max-items-per-batch); nothing was stored: export smaller "
                         + "batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE)", 0);

@@ -47,8 +47,16 @@ final class ZipkinReceiver {
         try {
             Principal principal = AuthHandler.principal(ctx);
             byte[] body = Interop.body(ctx, ingest.maxBytes());
-            List<Candidate> candidates = spans(decode(body));
+            ingest.admitBytes(principal, body.length);
+            List<Candidate> candidates;
+            try {
+                candidates = spans(decode(body));
+            } catch (RuntimeException e) {
+                ingest.refundBytes(principal, body.length);
+                throw e;
+            }
             if (candidates.size() > ingest.maxItems()) {
+                ingest.refundBytes(principal, body.length);
                 throw new Refused(413, "the request has " + candidates.size() + " spans; the limit is "
                         + ingest.maxItems() + " (tracing.max-items-per-batch); nothing was stored: report smaller "
                         + "messages (the reporter's messageMaxBytes)", 0);

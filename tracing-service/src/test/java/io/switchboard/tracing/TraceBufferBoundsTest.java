@@ -232,6 +232,37 @@ class TraceBufferBoundsTest {
         }
     }
 
+    /** The same over OTLP/HTTP: over its byte rate a tenant's request is refused with 429 before its body is decoded. */
+    @Test
+    void overHttpAnOverQuotaRequestIsRefusedBeforeItIsDecoded() {
+        String t = tenant();
+        TracingConfig config = BASE.withSlots(1_000, 1).withQuotas(new TracingConfig.Quotas(0, 1_000, 0, 0));
+        try (TestHazelcast hz = new TestHazelcast(); TracingReplica r = new TracingReplica(hz, config, LIMITS)) {
+            String token = Tokens.client(t);
+            int status = 200;
+            // Spans of about 10 KB until the burst (one largest frame, 1 MiB) is spent.
+            for (int i = 0; i < 200 && status == 200; i++) {
+                status = r.harness.send("POST", "/v1/traces", token, otlpSpan(i)).statusCode();
+            }
+            assertThat(status).isEqualTo(429);
+            // Not valid JSON at all: refused for the quota (429, with Retry-After), not decoded (which would be 400).
+            var refused = r.harness.send("POST", "/v1/traces", token, "{ this is not OTLP " + "x".repeat(30_000));
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        }
+    }
+
+    private static String otlpSpan(int i) {
+        String trace = String.format("%032x", 1_000 + i);
+        long start = System.currentTimeMillis() * 1_000_000L;
+        return "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"orders\"}}]},"
+                + "\"scopeSpans\":[{\"spans\":[{\"traceId\":\"" + trace + "\",\"spanId\":\"00f067aa0ba902b7\",\"name\":\"GET /x\","
+                + "\"kind\":2,\"startTimeUnixNano\":\"" + start + "\",\"endTimeUnixNano\":\"" + (start + 1_000_000) + "\","
+                + "\"attributes\":[" + java.util.stream.IntStream.range(0, 10).mapToObj(k -> "{\"key\":\"a" + k
+                + "\",\"value\":{\"stringValue\":\"" + "v".repeat(1_000) + "\"}}").collect(java.util.stream.Collectors.joining(","))
+                + "]}]}]}]}";
+    }
+
     private static List<String> logs(int count, int messageLength) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
