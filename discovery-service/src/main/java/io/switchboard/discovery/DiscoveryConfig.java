@@ -25,15 +25,23 @@ public record DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration max
      * @param registryBytes the bytes of the tenant's registered nodes ({@code Node.bytes()}), whole registry
      *                      (counted within about a second)
      * @param nodeBytes     the most one node may weigh ({@code discovery.max-node-bytes})
+     * @param fanoutPerSecond change deliveries (changes times subscriptions, all replicas) per second ({@link FanoutQuota})
      */
-    public record Quotas(int connections, int nodes, int subscriptions, long registryBytes, int nodeBytes) {
+    public record Quotas(int connections, int nodes, int subscriptions, long registryBytes, int nodeBytes,
+                         long fanoutPerSecond) {
         public static final long DEFAULT_REGISTRY_BYTES = 64L << 20;
         public static final int DEFAULT_NODE_BYTES = 4_096;
+        public static final long DEFAULT_FANOUT_PER_SECOND = 1_000_000;
         public static final Quotas DEFAULT = new Quotas(2_000, 20_000, 2_000);
 
-        /** With the default byte bounds. */
+        /** With the default byte and fan-out bounds. */
         public Quotas(int connections, int nodes, int subscriptions) {
             this(connections, nodes, subscriptions, DEFAULT_REGISTRY_BYTES, DEFAULT_NODE_BYTES);
+        }
+
+        /** With the default fan-out bound. */
+        public Quotas(int connections, int nodes, int subscriptions, long registryBytes, int nodeBytes) {
+            this(connections, nodes, subscriptions, registryBytes, nodeBytes, DEFAULT_FANOUT_PER_SECOND);
         }
     }
 
@@ -70,6 +78,7 @@ public record DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration max
                 c.duration("discovery.slow-subscriber-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 new Quotas(c.integer("quota.connections", 0, 10_000_000), c.integer("quota.nodes", 0, 100_000_000),
                         c.integer("quota.subscriptions", 0, 10_000_000), c.bytes("quota.registry-bytes", 0, 1L << 40, null),
-                        (int) c.bytes("discovery.max-node-bytes", 512, 1L << 20, null)));
+                        (int) c.bytes("discovery.max-node-bytes", 512, 1L << 20, null),
+                        c.integer("quota.fanout-per-second", 0, 2_000_000_000)));
     }
 }

@@ -53,6 +53,7 @@ public final class DiscoveryService implements SwitchboardService {
     private final io.switchboard.common.quota.TenantCount connectionQuota;
     private final io.switchboard.common.quota.TenantCount subscriptionQuota;
     private final NodeQuota nodeQuota;
+    private final FanoutQuota fanout;
 
     public DiscoveryService(Vertx vertx, ProtocolLimits limits, DiscoveryConfig config, HazelcastInstance hazelcast,
                             TokenVerifier verifier, MeterRegistry meters) {
@@ -69,6 +70,13 @@ public final class DiscoveryService implements SwitchboardService {
         this.connectionQuota = new io.switchboard.common.quota.TenantCount("quota.connections", config.quotas().connections());
         this.subscriptionQuota = new io.switchboard.common.quota.TenantCount("quota.subscriptions", config.quotas().subscriptions());
         this.nodeQuota = new NodeQuota(vertx, hazelcast, config.quotas().nodes(), config.quotas().registryBytes(), quotaMeter);
+        this.fanout = new FanoutQuota(vertx, hazelcast, hub, config.quotas().fanoutPerSecond(), quotaMeter);
+    }
+
+    @Override
+    public Future<Void> start() {
+        fanout.start();
+        return Future.succeededFuture();
     }
 
     @Override
@@ -106,6 +114,7 @@ public final class DiscoveryService implements SwitchboardService {
     /** Tells every client to go elsewhere (1001) before the replica leaves; their nodes live on by TTL. */
     @Override
     public Future<Void> stop() {
+        fanout.stop();
         List<Future<Void>> closing = sessions.stream()
                 .map(s -> s.close(CloseCode.GOING_AWAY, "this replica is shutting down; reconnect")).toList();
         return Future.join(closing).timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty().mapEmpty();
@@ -124,7 +133,7 @@ public final class DiscoveryService implements SwitchboardService {
             IMap<String, io.switchboard.common.registry.RegistryEntry> nodes = hazelcast.getMap("registry." + session.tenant());
             metrics.tenantNodes(session.tenant(), nodes, IMap::size);
             session.attributes().put(STATE, new DiscoverySession(session, vertx, registry, hub, codec, config, metrics,
-                    new DiscoverySession.Quotas(nodeQuota, subscriptionQuota, quotaMeter)));
+                    new DiscoverySession.Quotas(nodeQuota, subscriptionQuota, quotaMeter, fanout)));
         }
 
         @Override

@@ -72,7 +72,7 @@ final class DiscoverySession {
 
     /** The replica's per-tenant quotas that a connection spends from. */
     record Quotas(NodeQuota nodes, io.switchboard.common.quota.TenantCount subscriptions,
-                  io.switchboard.common.quota.QuotaMeter meter) {
+                  io.switchboard.common.quota.QuotaMeter meter, FanoutQuota fanout) {
     }
 
     DiscoverySession(Session session, Vertx vertx, NodeRegistry registry, SubscriptionHub hub, EventCodec codec,
@@ -113,6 +113,10 @@ final class DiscoverySession {
                     + h.node.service() + "'; deregister it first");
         }
         quotas.nodes().admit(session.tenant(), h == null, h == null ? bytes : bytes - h.node.bytes());
+        if (h == null || !h.node.equals(node)) {
+            // A change every subscriber of the tenant will be sent (a re-registration that changes nothing is free).
+            quotas.fanout().admitChange(session.tenant());
+        }
         if (h == null) {
             hosted.put(node.id(), new Hosted(node, ttl, now));
         } else {
@@ -193,6 +197,11 @@ final class DiscoverySession {
         }
         String id = idNode.asText();
         String ref = ref(frame);
+        if (!hosted.containsKey(id)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "node '" + abbreviate(id)
+                    + "' is not registered by this connection", "id");
+        }
+        quotas.fanout().admitChange(session.tenant());
         if (hosted.remove(id) == null) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "node '" + abbreviate(id)
                     + "' is not registered by this connection", "id");

@@ -47,6 +47,19 @@ final class SubscriptionHub {
         return started.future();
     }
 
+    /** This replica's subscriptions of one tenant. */
+    int subscriptions(String tenant) {
+        TenantWatch w = watches.get(tenant);
+        return w == null ? 0 : w.subscriptions.size();
+    }
+
+    /** This replica's subscriptions per tenant. */
+    Map<String, Integer> subscriptionCounts() {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        watches.forEach((tenant, w) -> out.put(tenant, w.subscriptions.size()));
+        return out;
+    }
+
     void remove(String tenant, Subscription subscription) {
         subscription.close();
         TenantWatch closing = null;

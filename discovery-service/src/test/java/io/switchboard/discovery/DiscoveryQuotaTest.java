@@ -107,6 +107,41 @@ class DiscoveryQuotaTest {
         }
     }
 
+    @Test
+    void aTenantsChangesTimesItsSubscriptionsAreBounded(TestHazelcast cluster) {
+        // 200 deliveries a second, 2,000 at once.
+        DiscoveryConfig config = DiscoveryConfig.DEFAULT.withQuotas(new DiscoveryConfig.Quotas(10, 1_000, 100, 0, 4_096, 200));
+        try (Replica r = new Replica(cluster, config); WsTestClient watcher = r.client("chatty");
+             WsTestClient node = r.client("chatty"); WsTestClient calm = r.client("calm")) {
+            for (int i = 0; i < 50; i++) {
+                watcher.send(subscribe("s" + i, null, null));
+                watcher.next("snapshot");
+            }
+            // Each change goes to 50 subscriptions: about 40 fit in the burst, then one is refused with when to retry.
+            JsonNode answer = null;
+            int registered = 0;
+            for (int i = 0; i < 100; i++) {
+                node.send(register("c-" + i, "orders", 30));
+                answer = node.next(f -> "registered".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                if ("error".equals(answer.path("type").asText())) {
+                    break;
+                }
+                registered++;
+            }
+            assertThat(registered).isBetween(30, 45);
+            assertThat(refused(answer, "quota.fanout-per-second")).as(answer.toString()).isTrue();
+            assertThat(answer.path("retryAfterMs").asLong()).isPositive();
+            // A tenant with one subscriber pays one per change.
+            calm.send(subscribe("one", null, null));
+            calm.next("snapshot");
+            for (int i = 0; i < 100; i++) {
+                calm.send(register("q-" + i, "orders", 30));
+                assertThat(calm.next(f -> "registered".equals(f.path("type").asText())
+                        || "error".equals(f.path("type").asText())).path("type").asText()).isEqualTo("registered");
+            }
+        }
+    }
+
     /** A register frame for a node carrying {@code padding} bytes in two properties. */
     private static String heavy(String id, int padding) {
         return "{\"type\":\"register\",\"ref\":\"" + id + "\",\"ttl\":30,\"node\":{\"id\":\"" + id
