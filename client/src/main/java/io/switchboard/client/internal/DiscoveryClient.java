@@ -226,13 +226,37 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
             });
             case "error" -> {
                 String ref = frame.path("ref").asText(null);
-                if (ref != null && ref.startsWith("reg:") && frame.path("code").asText().equals("invalid_field")) {
-                    String id = ref.substring(4);
-                    hosted.remove(id);
-                    complete(id, new IllegalArgumentException(frame.path("message").asText()));
+                if (ref != null && ref.startsWith("reg:")) {
+                    registrationRefused(ref.substring(4), frame);
                 }
             }
             default -> { }
+        }
+    }
+
+    /**
+     * A register refused: a node that breaks a rule or that this token may not register fails its future; one
+     * refused by a rate quota is sent again after {@code retryAfterMs}; one over a count or bytes quota fails.
+     */
+    private void registrationRefused(String id, JsonNode error) {
+        String code = error.path("code").asText();
+        String message = error.path("message").asText();
+        long retry = error.path("retryAfterMs").asLong(0);
+        if ("limit_exceeded".equals(code) && retry > 0) {
+            executor.schedule(() -> {
+                Node n = hosted.get(id);
+                if (n != null) {
+                    connection.send(registerFrame(n));
+                }
+            }, retry, TimeUnit.MILLISECONDS);
+            return;
+        }
+        if ("invalid_field".equals(code) || "forbidden".equals(code)) {
+            hosted.remove(id);
+            complete(id, new IllegalArgumentException(message));
+        } else if ("limit_exceeded".equals(code)) {
+            hosted.remove(id);
+            complete(id, new IllegalStateException(message));
         }
     }
 
