@@ -26,6 +26,7 @@ public final class Benchmarks {
         ALL.put("lossless", LosslessBench::run);
         ALL.put("otlp", OtlpBench::run);
         ALL.put("storm", StormBench::run);
+        ALL.put("noisy", NoisyNeighbourBench::run);
         // Only the peer's half of propagation (which runs it too), for when only etcd's figures are wanted.
         PEERS.put("etcd", work -> {
             System.out.println("== propagation on etcd alone: put/delete -> watcher (20 connections x 200 keys, each 2 ms apart)");
