@@ -30,6 +30,9 @@ import org.HdrHistogram.Histogram;
  */
 final class NoisyNeighbourBench {
     private static final int PHASE_SECONDS = Integer.getInteger("bench.phase-seconds", 15);
+    /** The floods to run, by name (events, partial, fanout, history, outcomes); all by default. */
+    private static final List<String> FLOODS = List.of(System.getProperty("bench.noisy.floods",
+            "events,partial,fanout,history,outcomes").split(","));
     private static final String A = "noisy";
     private static final String B = "steady";
 
@@ -53,12 +56,20 @@ final class NoisyNeighbourBench {
             phase(server, "warm-up", () -> { });
             System.out.println("  phase                 B ack p99   B register->subscriber p99   B query p99   A refused");
             report(server, "quiet", phase(server, "quiet", () -> { }));
-            report(server, "events flood", phase(server, "events", () -> floodEvents(server, a)));
-            report(server, "half-sent frames", phase(server, "partial", () -> halfSentFrames(server, a)));
-            report(server, "registration fan-out", phase(server, "fanout", () -> fanOut(server, a)));
-            storeLargeLogs(server, a);
-            report(server, "pages of large logs", phase(server, "history", () -> largePages(server, aOperator)));
-            report(server, "made-up outcomes", phase(server, "outcomes", () -> junkOutcomes(server, a)));
+            flood(server, "events flood", "events", () -> floodEvents(server, a));
+            flood(server, "half-sent frames", "partial", () -> halfSentFrames(server, a));
+            flood(server, "registration fan-out", "fanout", () -> fanOut(server, a));
+            if (FLOODS.contains("history")) {
+                storeLargeLogs(server, a);
+            }
+            flood(server, "pages of large logs", "history", () -> largePages(server, aOperator));
+            flood(server, "made-up outcomes", "outcomes", () -> junkOutcomes(server, a));
+        }
+    }
+
+    private static void flood(ServerProcess server, String label, String name, Flood flood) throws Exception {
+        if (FLOODS.contains(name)) {
+            report(server, label, phase(server, name, flood));
         }
     }
 

@@ -77,6 +77,37 @@ class DiscoveryClientTest {
         }
     }
 
+    /**
+     * A subscription refused because its tenant spent its fan-out (100 node deliveries a second, 1,000 at once) is
+     * sent again when the server says: every consumer of a 300-node view gets it, the later ones a little later.
+     */
+    @Test
+    void aSubscriptionRefusedForTheTenantsFanOutIsSentAgainWhenTheServerSays(TestHazelcast cluster) throws Exception {
+        io.switchboard.discovery.DiscoveryConfig config = io.switchboard.discovery.DiscoveryConfig.DEFAULT.withQuotas(
+                new io.switchboard.discovery.DiscoveryConfig.Quotas(100, 1_000, 100, 0, 4_096, 100));
+        try (DiscoveryReplica replica = new DiscoveryReplica(cluster, 0, config); Switchboard provider = client("busy", List.of(replica))) {
+            List<CompletableFuture<Void>> registered = new java.util.ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                registered.add(provider.discovery().register(new Node(null, "n-" + i, "big", "1.0.0", "10.3.0." + i % 250
+                        + ":" + (8000 + i), "prod", Map.of())));
+            }
+            CompletableFuture.allOf(registered.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            List<Switchboard> consumers = new java.util.ArrayList<>();
+            try {
+                // Five snapshots of 300 nodes: three fit at once, the others are refused with a retryAfterMs.
+                for (int i = 0; i < 5; i++) {
+                    consumers.add(client("busy", List.of(replica)));
+                }
+                for (Switchboard c : consumers) {
+                    assertThat(c.discovery().resolveBlocking("big", "1", "prod", Duration.ofSeconds(20)).service())
+                            .isEqualTo("big");
+                }
+            } finally {
+                consumers.forEach(Switchboard::close);
+            }
+        }
+    }
+
     private static Set<String> distinct(Switchboard c, int calls) {
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < calls; i++) {

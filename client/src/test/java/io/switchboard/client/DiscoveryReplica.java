@@ -15,9 +15,13 @@ final class DiscoveryReplica implements AutoCloseable {
     final ServiceHarness harness;
 
     DiscoveryReplica(TestHazelcast cluster, int port) {
+        this(cluster, port, DiscoveryConfig.DEFAULT);
+    }
+
+    DiscoveryReplica(TestHazelcast cluster, int port, DiscoveryConfig config) {
         member = cluster.member();
         harness = new ServiceHarness();
-        harness.serve(port, vertx -> List.of(new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT,
+        harness.serve(port, vertx -> List.of(new DiscoveryService(vertx, ServiceHarness.LIMITS, config,
                 member, Tokens.verifier(), harness.registry())));
     }
 

@@ -31,7 +31,7 @@ public record DiscoveryConfig(Duration defaultTtl, Duration minTtl, Duration max
                          long fanoutPerSecond) {
         public static final long DEFAULT_REGISTRY_BYTES = 64L << 20;
         public static final int DEFAULT_NODE_BYTES = 4_096;
-        public static final long DEFAULT_FANOUT_PER_SECOND = 1_000_000;
+        public static final long DEFAULT_FANOUT_PER_SECOND = 20_000;
         public static final Quotas DEFAULT = new Quotas(2_000, 20_000, 2_000);
 
         /** With the default byte and fan-out bounds. */

@@ -114,8 +114,8 @@ final class DiscoverySession {
         }
         quotas.nodes().admit(session.tenant(), h == null, h == null ? bytes : bytes - h.node.bytes());
         if (h == null || !h.node.equals(node)) {
-            // A change every subscriber of the tenant will be sent (a re-registration that changes nothing is free).
-            quotas.fanout().admitChange(session.tenant());
+            // A change every subscriber of the service will be sent (a re-registration that changes nothing is free).
+            quotas.fanout().admitChange(session.tenant(), node.service());
         }
         if (h == null) {
             hosted.put(node.id(), new Hosted(node, ttl, now));
@@ -201,7 +201,7 @@ final class DiscoverySession {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "node '" + abbreviate(id)
                     + "' is not registered by this connection", "id");
         }
-        quotas.fanout().admitChange(session.tenant());
+        quotas.fanout().admitChange(session.tenant(), hosted.get(id).node.service());
         if (hosted.remove(id) == null) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "node '" + abbreviate(id)
                     + "' is not registered by this connection", "id");
@@ -239,8 +239,15 @@ final class DiscoverySession {
                     + " already holds " + quotas.subscriptions().limit() + " subscriptions on this replica, its quota "
                     + "(quota.subscriptions); unsubscribe some first", "id", 0);
         }
+        long prepaid;
+        try {
+            prepaid = quotas.fanout().admitSubscribe(session.tenant(), quotas.nodes().registered(session.tenant()));
+        } catch (ProtocolException e) {
+            quotas.subscriptions().release(session.tenant());
+            throw e;
+        }
         Subscription sub = new Subscription(id, service, environment, session, context, registry, hub.policies(), config,
-                metrics);
+                metrics, quotas.fanout(), prepaid);
         subscriptions.put(id, sub);
         String ref = ref(frame);
         hub.add(session.tenant(), sub).onFailure(e -> {
@@ -248,8 +255,12 @@ final class DiscoverySession {
                 quotas.subscriptions().release(session.tenant());
             }
             hub.remove(session.tenant(), sub);
-            session.error(ErrorCode.UNAVAILABLE, "the registry could not be read: " + e.getMessage() + "; retry",
-                    "id", ref);
+            if (e instanceof ProtocolException refused) {
+                session.error(refused.code(), refused.getMessage(), refused.field(), ref, refused.details());
+            } else {
+                session.error(ErrorCode.UNAVAILABLE, "the registry could not be read: " + e.getMessage() + "; retry",
+                        "id", ref);
+            }
         });
     }
 

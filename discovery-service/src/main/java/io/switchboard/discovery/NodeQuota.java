@@ -68,6 +68,15 @@ final class NodeQuota {
         }
     }
 
+    /** The tenant's registered nodes as last counted (0 until a first count), counted again if due. */
+    int registered(String tenant) {
+        Count c = counts.computeIfAbsent(tenant, t -> new Count());
+        refresh(tenant, c);
+        synchronized (c) {
+            return c.registered;
+        }
+    }
+
     private void refresh(String tenant, Count c) {
         synchronized (c) {
             if (c.reading || System.nanoTime() - c.readAt <= REFRESH_NANOS) {

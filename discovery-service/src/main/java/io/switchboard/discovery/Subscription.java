@@ -35,6 +35,9 @@ final class Subscription {
     private final PolicyStore policies;
     private final DiscoveryConfig config;
     private final DiscoveryMetrics metrics;
+    private final FanoutQuota fanout;
+    /** What was spent of the tenant's fan-out on this subscription's first snapshot before its size was known. */
+    private final long prepaid;
 
     // Guarded by this: written by registry threads, read by the event loop.
     private Map<String, RegistryChange> pending = new LinkedHashMap<>();
@@ -55,7 +58,8 @@ final class Subscription {
     private long blockedSince;
 
     Subscription(String id, String service, String environment, Session session, Context context,
-                 NodeRegistry registry, PolicyStore policies, DiscoveryConfig config, DiscoveryMetrics metrics) {
+                 NodeRegistry registry, PolicyStore policies, DiscoveryConfig config, DiscoveryMetrics metrics,
+                 FanoutQuota fanout, long prepaid) {
         this.id = id;
         this.service = service;
         this.environment = environment;
@@ -65,10 +69,17 @@ final class Subscription {
         this.policies = policies;
         this.config = config;
         this.metrics = metrics;
+        this.fanout = fanout;
+        this.prepaid = prepaid;
     }
 
     String id() {
         return id;
+    }
+
+    /** The service this subscription watches, or null for every service. */
+    String service() {
+        return service;
     }
 
     boolean matches(Node node) {
@@ -227,6 +238,9 @@ final class Subscription {
                 .compose(entries -> {
             if (closed) {
                 sendingSnapshot = false;
+                if (!snapshotSent) {
+                    fanout.refund(session.tenant(), prepaid);
+                }
                 return Future.succeededFuture();
             }
             Map<String, RoutingPolicy> matchingPolicies = new LinkedHashMap<>();
@@ -241,9 +255,20 @@ final class Subscription {
                     matching.add(e);
                 }
             }
+            if (!snapshotSent) {
+                // The first snapshot is the subscriber's to pay for; a fresh one for a subscriber that fell
+                // behind was paid for by the changes it replaces.
+                fanout.settleSnapshot(session.tenant(), matching.size(), prepaid);
+            }
             boolean paged = session.uses(PAGES);
             return sendPage(matching, 0, 1, paged, matchingPolicies);
-        }).onFailure(e -> sendingSnapshot = false);
+        }).onFailure(e -> {
+            sendingSnapshot = false;
+            if (!snapshotSent) {
+                // Refused or unreadable: nothing was delivered.
+                fanout.refund(session.tenant(), prepaid);
+            }
+        });
     }
 
     /**

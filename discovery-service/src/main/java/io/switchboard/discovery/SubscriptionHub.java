@@ -2,6 +2,7 @@ package io.switchboard.discovery;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,16 +48,34 @@ final class SubscriptionHub {
         return started.future();
     }
 
-    /** This replica's subscriptions of one tenant. */
-    int subscriptions(String tenant) {
+    /** This replica's subscriptions of one tenant that a change to {@code service}'s nodes may go to. */
+    int subscriptions(String tenant, String service) {
         TenantWatch w = watches.get(tenant);
-        return w == null ? 0 : w.subscriptions.size();
+        if (w == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Subscription s : w.subscriptions) {
+            if (s.service() == null || s.service().equals(service)) {
+                n++;
+            }
+        }
+        return n;
     }
 
-    /** This replica's subscriptions per tenant. */
-    Map<String, Integer> subscriptionCounts() {
-        Map<String, Integer> out = new java.util.HashMap<>();
-        watches.forEach((tenant, w) -> out.put(tenant, w.subscriptions.size()));
+    /**
+     * This replica's subscriptions per tenant, counted by the service they watch ({@link FanoutQuota#ALL} for those
+     * of every service).
+     */
+    Map<String, HashMap<String, Integer>> subscriptionCounts() {
+        Map<String, HashMap<String, Integer>> out = new HashMap<>();
+        watches.forEach((tenant, w) -> {
+            HashMap<String, Integer> counts = new HashMap<>();
+            for (Subscription s : w.subscriptions) {
+                counts.merge(s.service() == null ? FanoutQuota.ALL : s.service(), 1, Integer::sum);
+            }
+            out.put(tenant, counts);
+        });
         return out;
     }
 

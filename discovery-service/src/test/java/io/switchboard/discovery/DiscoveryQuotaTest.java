@@ -131,13 +131,68 @@ class DiscoveryQuotaTest {
             assertThat(registered).isBetween(30, 45);
             assertThat(refused(answer, "quota.fanout-per-second")).as(answer.toString()).isTrue();
             assertThat(answer.path("retryAfterMs").asLong()).isPositive();
-            // A tenant with one subscriber pays one per change.
+            // A tenant pays for the subscriptions a change goes to: 50 watching payments cost a change to orders
+            // nothing, and its one subscriber of every service costs one per change.
+            for (int i = 0; i < 50; i++) {
+                calm.send(subscribe("p" + i, "payments", null));
+                calm.next("snapshot");
+            }
             calm.send(subscribe("one", null, null));
             calm.next("snapshot");
             for (int i = 0; i < 100; i++) {
                 calm.send(register("q-" + i, "orders", 30));
                 assertThat(calm.next(f -> "registered".equals(f.path("type").asText())
                         || "error".equals(f.path("type").asText())).path("type").asText()).isEqualTo("registered");
+            }
+            // A change to payments goes to its 51: the burst is soon spent.
+            int[] n = {0};
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                calm.send(register("pay-" + n[0]++, "payments", 30));
+                JsonNode a = calm.next(f -> "registered".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                return "error".equals(a.path("type").asText()) && refused(a, "quota.fanout-per-second");
+            });
+            assertThat(n[0]).isLessThan(100);
+        }
+    }
+
+    @Test
+    void aSubscriptionsSnapshotIsPaidForInNodeDeliveries(TestHazelcast cluster) {
+        // 200 node deliveries a second, 2,000 at once: a snapshot of 300 nodes fits about six times.
+        DiscoveryConfig config = DiscoveryConfig.DEFAULT.withQuotas(new DiscoveryConfig.Quotas(10, 1_000, 100, 0, 4_096, 200));
+        try (Replica r = new Replica(cluster, config); WsTestClient nodes = r.client("wide");
+             WsTestClient watcher = r.client("wide"); WsTestClient calm = r.client("calm")) {
+            for (int i = 0; i < 300; i++) {
+                nodes.send(register("w-" + i, "orders", 60));
+                assertThat(nodes.next(f -> !"changes".equals(f.path("type").asText())).path("type").asText())
+                        .isEqualTo("registered");
+            }
+            JsonNode answer = null;
+            int subscribed = 0;
+            for (int i = 0; i < 20; i++) {
+                watcher.send("{\"type\":\"subscribe\",\"ref\":\"r" + i + "\",\"id\":\"s" + i + "\"}");
+                answer = watcher.next(f -> "snapshot".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                if ("error".equals(answer.path("type").asText())) {
+                    break;
+                }
+                assertThat(answer.path("nodes").size()).isEqualTo(300);
+                subscribed++;
+            }
+            assertThat(subscribed).isBetween(5, 8);
+            assertThat(refused(answer, "quota.fanout-per-second")).as(answer.toString()).isTrue();
+            assertThat(answer.path("ref").asText()).isEqualTo("r" + subscribed);
+            assertThat(answer.path("retryAfterMs").asLong()).isPositive();
+            // The refused subscription holds nothing: the same id is free again once the tenant can pay.
+            int failed = subscribed;
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                watcher.send(subscribe("s" + failed, null, null));
+                return "snapshot".equals(watcher.next(f -> "snapshot".equals(f.path("type").asText())
+                        || "error".equals(f.path("type").asText())).path("type").asText());
+            });
+            // Another tenant subscribes as it likes meanwhile.
+            for (int i = 0; i < 20; i++) {
+                calm.send(subscribe("c" + i, null, null));
+                assertThat(calm.next(f -> "snapshot".equals(f.path("type").asText())
+                        || "error".equals(f.path("type").asText())).path("type").asText()).isEqualTo("snapshot");
             }
         }
     }

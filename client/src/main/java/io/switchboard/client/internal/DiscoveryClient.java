@@ -228,6 +228,8 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
                 String ref = frame.path("ref").asText(null);
                 if (ref != null && ref.startsWith("reg:")) {
                     registrationRefused(ref.substring(4), frame);
+                } else if (ref != null && ref.startsWith("sub:")) {
+                    subscriptionRefused(ref.substring(4), frame);
                 }
             }
             default -> { }
@@ -257,6 +259,22 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
         } else if ("limit_exceeded".equals(code)) {
             hosted.remove(id);
             complete(id, new IllegalStateException(message));
+        }
+    }
+
+    /**
+     * A subscribe refused: over a rate quota (the tenant's fan-out) it is sent again after {@code retryAfterMs};
+     * otherwise it is tried again on the next connection, and resolves of the service wait meanwhile.
+     */
+    private void subscriptionRefused(String id, JsonNode error) {
+        long retry = error.path("retryAfterMs").asLong(0);
+        if ("limit_exceeded".equals(error.path("code").asText()) && retry > 0) {
+            executor.schedule(() -> {
+                String service = subscriptionToService.get(id);
+                if (service != null) {
+                    connection.send(subscribeFrame(id, service));
+                }
+            }, retry, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -315,6 +333,6 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     }
 
     private static String subscribeFrame(String id, String service) {
-        return Json.write(Map.of("type", "subscribe", "id", id, "service", service));
+        return Json.write(Map.of("type", "subscribe", "ref", "sub:" + id, "id", id, "service", service));
     }
 }
