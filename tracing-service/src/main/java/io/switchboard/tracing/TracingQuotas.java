@@ -10,6 +10,9 @@ import io.switchboard.common.quota.TenantRate;
 /**
  * What one tenant may use of this tracing replica (the {@code quota.*} keys): items and bytes stored per second,
  * connections and tails open at once. Shared by every connection of the replica.
+ *
+ * <p>Refuse before working: a tenant whose batch was refused for its event rate has the rest of its frames, on every
+ * connection, refused unread until that batch would have fitted, as a frame over its byte rate is.
  */
 final class TracingQuotas {
     final TenantRate events;
@@ -17,6 +20,11 @@ final class TracingQuotas {
     final TenantCount connections;
     final TenantCount tails;
     final QuotaMeter meter;
+    /**
+     * Tenants over their event rate, to when (System.nanoTime) the batch refused last would fit: until then their
+     * frames, on any connection, are refused before they are parsed.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> overEvents = new java.util.concurrent.ConcurrentHashMap<>();
 
     TracingQuotas(TracingConfig config, ProtocolLimits limits, MeterRegistry meters) {
         TracingConfig.Quotas q = config.quotas();
@@ -43,6 +51,18 @@ final class TracingQuotas {
      * @param items how many items the refusal is counted as in the metrics (1 when unknown: the frame was not read)
      */
     void admitBytes(String tenant, int items, int frameBytes) {
+        Long until = overEvents.get(tenant);
+        if (until != null) {
+            long left = until - System.nanoTime();
+            if (left > 0) {
+                meter.refused(events.quota(), tenant, items);
+                long wait = Math.max(1, left / 1_000_000);
+                throw new QuotaExceeded(events.quota(), "tenant " + tenant + " is over its quota of " + events.perSecond()
+                        + " events per second on this replica (quota.events-per-second); nothing of this batch was read: "
+                        + "send it again in " + wait + " ms", "items", wait);
+            }
+            overEvents.remove(tenant, until);
+        }
         long wait = bytes.tryAcquire(tenant, frameBytes);
         if (wait > 0) {
             meter.refused(bytes.quota(), tenant, items);
@@ -57,6 +77,7 @@ final class TracingQuotas {
         long wait = events.tryAcquire(tenant, items);
         if (wait > 0) {
             bytes.refund(tenant, frameBytes);
+            overEvents.put(tenant, System.nanoTime() + wait * 1_000_000);
             meter.refused(events.quota(), tenant, items);
             throw new QuotaExceeded(events.quota(), "tenant " + tenant + " is over its quota of " + events.perSecond()
                     + " events per second on this replica (quota.events-per-second); nothing of this batch was stored: "

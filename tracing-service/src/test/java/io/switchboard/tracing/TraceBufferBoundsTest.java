@@ -232,6 +232,41 @@ class TraceBufferBoundsTest {
         }
     }
 
+    /**
+     * Once a batch is refused for the tenant's event rate, the tenant's frames on any connection (a new one too) are
+     * refused unread until that batch would fit: a frame that is not valid JSON past its head gets the quota's answer.
+     */
+    @Test
+    void overItsEventRateATenantsFramesOnEveryConnectionAreRefusedUnread() {
+        String t = tenant();
+        String other = tenant();
+        TracingConfig config = BASE.withSlots(5_000, 1).withQuotas(new TracingConfig.Quotas(200, 0, 0, 0));
+        try (TestHazelcast hz = new TestHazelcast(); TracingReplica r = new TracingReplica(hz, config, LIMITS);
+             WsTestClient first = r.client(t)) {
+            JsonNode answer = null;
+            for (int b = 1; b <= 20; b++) {
+                first.send(events(b, 0, logs(400, 100)));
+                answer = first.next(f -> "ack".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                if ("error".equals(answer.path("type").asText())) {
+                    break;
+                }
+            }
+            assertThat(answer.path("quota").asText()).as(answer.toString()).isEqualTo("quota.events-per-second");
+            assertThat(answer.path("retryAfterMs").asLong()).isGreaterThan(500);
+            try (WsTestClient second = r.client(t); WsTestClient calm = r.client(other)) {
+                second.send(events(1, 0, logs(3, 100)).replace("]}", ", not json"));
+                JsonNode refused = second.next("error");
+                assertThat(refused.path("code").asText()).isEqualTo("limit_exceeded");
+                assertThat(refused.path("quota").asText()).isEqualTo("quota.events-per-second");
+                assertThat(refused.path("ref").asText()).isEqualTo("seq:1");
+                assertThat(refused.path("message").asText()).contains("nothing of this batch was read");
+                // Another tenant is not held to it.
+                calm.send(events(1, 0, logs(3, 100)));
+                assertThat(calm.next("ack").path("accepted").asInt()).isEqualTo(3);
+            }
+        }
+    }
+
     /** The same over OTLP/HTTP: over its byte rate a tenant's request is refused with 429 before its body is decoded. */
     @Test
     void overHttpAnOverQuotaRequestIsRefusedBeforeItIsDecoded() {
