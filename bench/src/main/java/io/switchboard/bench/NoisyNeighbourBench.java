@@ -44,6 +44,9 @@ final class NoisyNeighbourBench {
         final Histogram ack = new Histogram(600_000_000_000L, 3);
         final Histogram propagation = new Histogram(600_000_000_000L, 3);
         final Histogram query = new Histogram(600_000_000_000L, 3);
+        /** Cores the server used during the phase, and this load generator (A's flood and B's load). */
+        double serverCores;
+        double benchCores;
     }
 
     static void run(Path work) throws Exception {
@@ -54,7 +57,8 @@ final class NoisyNeighbourBench {
             String a = DevTokens.issue(DevTokens.DEV_SECRET, A, Role.CLIENT, Duration.ofHours(2), Instant.now());
             String aOperator = DevTokens.issue(DevTokens.DEV_SECRET, A, Role.OPERATOR, Duration.ofHours(2), Instant.now());
             phase(server, "warm-up", () -> { });
-            System.out.println("  phase                 B ack p99   B register->subscriber p99   B query p99   A refused");
+            System.out.println("  phase                 B ack p99   B register->subscriber p99   B query p99   A refused"
+                    + "   server cores   bench cores");
             report(server, "quiet", phase(server, "quiet", () -> { }));
             flood(server, "events flood", "events", () -> floodEvents(server, a));
             flood(server, "half-sent frames", "partial", () -> halfSentFrames(server, a));
@@ -79,8 +83,9 @@ final class NoisyNeighbourBench {
     private static void report(ServerProcess server, String label, Victim v) throws Exception {
         double refused = server.metric("switchboard_quota_exceeded_total", "tenant=\"" + A + "\"")
                 + server.metric("switchboard_routing_outcomes_refused_total", "tenant=\"" + A + "\"") + DROPPED.get();
-        System.out.printf("  %-20s %8.1f ms %20.1f ms %15.1f ms   %,10.0f%n", label, PropagationBench.ms(v.ack, 99),
-                PropagationBench.ms(v.propagation, 99), PropagationBench.ms(v.query, 99), refused - refusedBefore);
+        System.out.printf("  %-20s %8.1f ms %20.1f ms %15.1f ms   %,10.0f   %12.2f   %11.2f%n", label,
+                PropagationBench.ms(v.ack, 99), PropagationBench.ms(v.propagation, 99), PropagationBench.ms(v.query, 99),
+                refused - refusedBefore, v.serverCores, v.benchCores);
         refusedBefore = refused;
     }
 
@@ -93,6 +98,9 @@ final class NoisyNeighbourBench {
         String b = DevTokens.issue(DevTokens.DEV_SECRET, B, Role.CLIENT, Duration.ofHours(2), Instant.now());
         String bOperator = DevTokens.issue(DevTokens.DEV_SECRET, B, Role.OPERATOR, Duration.ofHours(2), Instant.now());
         AtomicBoolean running = new AtomicBoolean(true);
+        double serverCpu = server.cpuSeconds();
+        double benchCpu = ServerProcess.cpuSecondsOf("self");
+        long began = System.nanoTime();
         Thread noise = Thread.ofPlatform().name("flood-" + name).start(() -> {
             while (running.get()) {
                 try {
@@ -152,6 +160,9 @@ final class NoisyNeighbourBench {
             registrar.close();
             subscriber.close();
         }
+        double seconds = (System.nanoTime() - began) / 1e9;
+        v.serverCores = (server.cpuSeconds() - serverCpu) / seconds;
+        v.benchCores = (ServerProcess.cpuSecondsOf("self") - benchCpu) / seconds;
         return v;
     }
 
