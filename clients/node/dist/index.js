@@ -1,0 +1,3 @@
+export { VersionRange } from "./versions.js";
+export { parseEnvironment } from "./environments.js";
+export { choose } from "./balancer.js";
