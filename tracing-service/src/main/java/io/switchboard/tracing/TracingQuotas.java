@@ -50,13 +50,20 @@ final class TracingQuotas {
      *
      * @param items how many items the refusal is counted as in the metrics (1 when unknown: the frame was not read)
      */
+    /** Milliseconds until the tenant's last batch refused for its event rate would fit, or 0. */
+    long overEventsFor(String tenant) {
+        Long until = overEvents.get(tenant);
+        // Rounded up, so that a gate opened after it finds the cool-down over.
+        return until == null ? 0 : Math.max(0, (until - System.nanoTime() + 999_999) / 1_000_000);
+    }
+
     void admitBytes(String tenant, int items, int frameBytes) {
         Long until = overEvents.get(tenant);
         if (until != null) {
             long left = until - System.nanoTime();
             if (left > 0) {
                 meter.refused(events.quota(), tenant, items);
-                long wait = Math.max(1, left / 1_000_000);
+                long wait = Math.max(1, (left + 999_999) / 1_000_000);
                 throw new QuotaExceeded(events.quota(), "tenant " + tenant + " is over its quota of " + events.perSecond()
                         + " events per second on this replica (quota.events-per-second); nothing of this batch was read: "
                         + "send it again in " + wait + " ms", "items", wait);

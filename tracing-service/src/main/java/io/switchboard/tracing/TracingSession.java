@@ -64,6 +64,12 @@ final class TracingSession {
         this.quotas = quotas;
         this.admission = admission;
         session.onDrain(v -> tails.values().stream().filter(java.util.Objects::nonNull).forEach(Tail::drained));
+        // A new connection of a tenant over its event rate is not read until the rate allows, like its others, so
+        // that opening connections does not get round the gate.
+        long wait = quotas.overEventsFor(session.tenant());
+        if (wait > 0) {
+            coolDown(wait);
+        }
     }
 
     /**
@@ -104,8 +110,15 @@ final class TracingSession {
      */
     private void refuse(io.switchboard.common.quota.QuotaExceeded e, String ref) {
         session.error(e.code(), e.getMessage(), e.field(), ref, e.details());
-        if (e.retryAfterMillis() > 0 && coolDown < 0) {
-            coolDown = vertx.setTimer(e.retryAfterMillis(), t -> {
+        if (e.retryAfterMillis() > 0) {
+            coolDown(e.retryAfterMillis());
+        }
+    }
+
+    /** Closes the gate for {@code millis}, unless a cool-down is already running. */
+    private void coolDown(long millis) {
+        if (coolDown < 0) {
+            coolDown = vertx.setTimer(millis, t -> {
                 coolDown = -1;
                 gate();
             });

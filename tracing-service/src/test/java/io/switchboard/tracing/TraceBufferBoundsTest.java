@@ -233,8 +233,9 @@ class TraceBufferBoundsTest {
     }
 
     /**
-     * Once a batch is refused for the tenant's event rate, the tenant's frames on any connection (a new one too) are
-     * refused unread until that batch would fit: a frame that is not valid JSON past its head gets the quota's answer.
+     * Once a batch is refused for the tenant's event rate, the tenant's frames on its other connections are refused
+     * unread until that batch would fit (a frame that is not valid JSON past its head gets the quota's answer), and
+     * a connection it opens meanwhile is not read until then, so its first batch is stored rather than refused.
      */
     @Test
     void overItsEventRateATenantsFramesOnEveryConnectionAreRefusedUnread() {
@@ -254,11 +255,18 @@ class TraceBufferBoundsTest {
             assertThat(answer.path("quota").asText()).as(answer.toString()).isEqualTo("quota.events-per-second");
             assertThat(answer.path("retryAfterMs").asLong()).isGreaterThan(500);
             try (WsTestClient second = r.client(t); WsTestClient calm = r.client(other)) {
-                second.send(events(1, 0, logs(3, 100)).replace("]}", ", not json"));
+                // Opened during the cool-down: read only once it is over, so its batch is stored.
+                second.send(events(1, 0, logs(3, 100)));
+                JsonNode waited = second.next(f -> "ack".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                assertThat(waited.path("type").asText()).as(waited.toString()).isEqualTo("ack");
+                // A batch as big as the burst is refused again: the tenant is in a cool-down once more.
+                first.send(events(30, 0, logs(1_000, 100)));
+                first.next(f -> "ack".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()));
+                second.send(events(2, 0, logs(3, 100)).replace("]}", ", not json"));
                 JsonNode refused = second.next("error");
                 assertThat(refused.path("code").asText()).isEqualTo("limit_exceeded");
                 assertThat(refused.path("quota").asText()).isEqualTo("quota.events-per-second");
-                assertThat(refused.path("ref").asText()).isEqualTo("seq:1");
+                assertThat(refused.path("ref").asText()).isEqualTo("seq:2");
                 assertThat(refused.path("message").asText()).contains("nothing of this batch was read");
                 // Another tenant is not held to it.
                 calm.send(events(1, 0, logs(3, 100)));
