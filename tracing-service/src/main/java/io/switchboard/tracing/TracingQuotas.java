@@ -45,11 +45,6 @@ final class TracingQuotas {
         admitItems(tenant, items, frameBytes);
     }
 
-    /**
-     * Spends a frame's bytes of the tenant's rate, before anything of it is read, or refuses it.
-     *
-     * @param items how many items the refusal is counted as in the metrics (1 when unknown: the frame was not read)
-     */
     /** Milliseconds until the tenant's last batch refused for its event rate would fit, or 0. */
     long overEventsFor(String tenant) {
         Long until = overEvents.get(tenant);
@@ -57,6 +52,11 @@ final class TracingQuotas {
         return until == null ? 0 : Math.max(0, (until - System.nanoTime() + 999_999) / 1_000_000);
     }
 
+    /**
+     * Spends a frame's bytes of the tenant's rate, before anything of it is read, or refuses it.
+     *
+     * @param items how many items the refusal is counted as in the metrics (1 when unknown: the frame was not read)
+     */
     void admitBytes(String tenant, int items, int frameBytes) {
         Long until = overEvents.get(tenant);
         if (until != null) {
