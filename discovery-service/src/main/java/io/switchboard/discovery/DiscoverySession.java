@@ -197,15 +197,13 @@ final class DiscoverySession {
         }
         String id = idNode.asText();
         String ref = ref(frame);
-        if (!hosted.containsKey(id)) {
+        Hosted h = hosted.get(id);
+        if (h == null) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "node '" + abbreviate(id)
                     + "' is not registered by this connection", "id");
         }
-        quotas.fanout().admitChange(session.tenant(), hosted.get(id).node.service());
-        if (hosted.remove(id) == null) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "node '" + abbreviate(id)
-                    + "' is not registered by this connection", "id");
-        }
+        quotas.fanout().admitChange(session.tenant(), h.node.service());
+        hosted.remove(id);
         registry.remove(session.tenant(), id, RemovalReason.DEREGISTERED, session.id()).onComplete(ar -> {
             if (ar.succeeded()) {
                 StringBuilder answer = new StringBuilder(96).append("{\"type\":\"deregistered\",\"id\":");

@@ -6,6 +6,7 @@ import io.switchboard.common.quota.QuotaExceeded;
 import io.switchboard.common.quota.QuotaMeter;
 import io.switchboard.common.quota.TenantCount;
 import io.switchboard.common.quota.TenantRate;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What one tenant may use of this tracing replica (the {@code quota.*} keys): items and bytes stored per second,
@@ -24,7 +25,7 @@ final class TracingQuotas {
      * Tenants over their event rate, to when (System.nanoTime) the batch refused last would fit: until then their
      * frames, on any connection, are refused before they are parsed.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> overEvents = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> overEvents = new ConcurrentHashMap<>();
 
     TracingQuotas(TracingConfig config, ProtocolLimits limits, MeterRegistry meters) {
         TracingConfig.Quotas q = config.quotas();
