@@ -1,3 +1,13 @@
+export { Switchboard, CLIENT_NAME, type SwitchboardOptions } from "./client.js";
+export { Discovery, NoNodeError, RegistrationError } from "./discovery.js";
+export {
+  Tracing, Span, type Attributes, type Level, type SpanKind, type SpanOptions, type SpanStatus, type TraceItem,
+} from "./tracing.js";
+export {
+  parseTraceContext, traceparent, newSpanId, newTraceId, type HeaderSource, type SpanContext,
+} from "./context.js";
+export { CircuitBreaker, type BreakerState } from "./breaker.js";
+export { reconnectDelay, type TokenSource } from "./connection.js";
 export { VersionRange } from "./versions.js";
 export { parseEnvironment, type EnvironmentSpec } from "./environments.js";
 export { choose, type Turn } from "./balancer.js";

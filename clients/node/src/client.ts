@@ -1,0 +1,163 @@
+import { ManagedConnection, type TokenSource } from "./connection.js";
+import { Discovery } from "./discovery.js";
+import type { Node } from "./policy.js";
+import { Tracing, type Attributes, type Level } from "./tracing.js";
+
+export const CLIENT_NAME = "switchboard-node/0.1.0";
+
+export interface SwitchboardOptions {
+  /**
+   * Where Switchboard runs: its base URL (`http://127.0.0.1:7700`, `https://switchboard.example.com`; `ws(s)://`
+   * works too), or several (one per replica), tried in turn.
+   */
+  readonly url: string | readonly string[];
+  /** A token, or a function that returns one (maybe a promise): it is called at every connect. */
+  readonly token: TokenSource;
+  /** This process's service, environment and node id: stamped on its logs, spans and outcomes. */
+  readonly service?: string;
+  readonly environment?: string;
+  readonly nodeId?: string;
+  /** How long a registered node lives without a heartbeat, 5 to 300 s (default 30); heartbeats go every ttl / 2. */
+  readonly ttlSeconds?: number;
+  /** How long a resolve with no known node waits (default 5,000 ms). */
+  readonly resolveTimeoutMs?: number;
+  /** Consecutive failures that open a node's breaker (default 3), and how long it stays open (default 30,000 ms). */
+  readonly breakerFailures?: number;
+  readonly breakerOpenForMs?: number;
+  /** The first reconnect delay (default 1,000 ms), doubled per failed attempt up to the longest (default 16,000 ms), each ±50 %. */
+  readonly reconnectMinMs?: number;
+  readonly reconnectMaxMs?: number;
+  /** Trace items held while they wait to be sent (default 10,000); when full the oldest are dropped and counted. */
+  readonly bufferSize?: number;
+  /** How often buffered items are sent at the latest (default 100 ms). */
+  readonly batchIntervalMs?: number;
+  /** On SIGTERM, flush and deregister, then let the signal do what it would have done (default false). */
+  readonly deregisterOnSigterm?: boolean;
+  /** Told of trouble the client copes with by itself (refused connections, rejected items). Default: ignore. */
+  readonly onError?: (error: Error) => void;
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) {
+    throw new RangeError(message);
+  }
+}
+
+/** The WebSocket endpoint `path` of each base URL. */
+function endpoints(url: string | readonly string[], path: string): string[] {
+  const bases = typeof url === "string" ? [url] : [...url];
+  check(bases.length > 0, "url: give at least one Switchboard URL, such as http://127.0.0.1:7700");
+  return bases.map((base) => {
+    const u = new URL(base);
+    check(["http:", "https:", "ws:", "wss:"].includes(u.protocol), `url must be http(s) or ws(s), got '${base}'`);
+    u.protocol = u.protocol === "https:" || u.protocol === "wss:" ? "wss:" : "ws:";
+    u.pathname = u.pathname.replace(/\/+$/, "") + path;
+    return u.toString();
+  });
+}
+
+/**
+ * Switchboard's smart client: discovery (register this process's nodes, resolve others from a pushed view, with
+ * routing policies and circuit breakers) and tracing (logs, spans and call outcomes, buffered and sent in the
+ * background). It connects in the background and reconnects by itself; nothing here keeps the process alive.
+ *
+ * ```ts
+ * const sb = Switchboard.connect({ url: "http://127.0.0.1:7700", token: process.env.SWITCHBOARD_TOKEN!, service: "orders", environment: "prod" });
+ * await sb.discovery.register({ id: "orders-1", service: "orders", version: "1.4.2", address: "10.0.0.7:8080", environment: "prod" });
+ * const node = await sb.discovery.resolve("payments", "1.2", "prod");
+ * sb.tracing.log("info", "order placed");
+ * ```
+ */
+export class Switchboard {
+  readonly discovery: Discovery;
+  readonly tracing: Tracing;
+  private readonly discoveryConnection: ManagedConnection;
+  private readonly tracingConnection: ManagedConnection;
+  private closing: Promise<void> | null = null;
+  private readonly onSigterm: (() => void) | null = null;
+
+  private constructor(options: SwitchboardOptions) {
+    const ttlSeconds = options.ttlSeconds ?? 30;
+    check(Number.isInteger(ttlSeconds) && ttlSeconds >= 5 && ttlSeconds <= 300, `ttlSeconds must be a whole number from 5 to 300, got ${ttlSeconds}`);
+    const breakerFailures = options.breakerFailures ?? 3;
+    check(breakerFailures >= 1, `breakerFailures must be at least 1, got ${breakerFailures}`);
+    const reconnectMinMs = options.reconnectMinMs ?? 1_000;
+    const reconnectMaxMs = options.reconnectMaxMs ?? 16_000;
+    check(reconnectMinMs > 0 && reconnectMaxMs >= reconnectMinMs, "reconnect delays must satisfy 0 < reconnectMinMs <= reconnectMaxMs");
+    const bufferSize = options.bufferSize ?? 10_000;
+    check(bufferSize >= 100, `bufferSize must be at least 100, got ${bufferSize}`);
+    check(options.token !== undefined && options.token !== "", "token: give a token, or a function that returns one");
+    const onError = options.onError ?? (() => undefined);
+    const service = options.service ?? null;
+
+    this.tracing = new Tracing({ service, environment: options.environment ?? null, nodeId: options.nodeId ?? null,
+      bufferSize, batchIntervalMs: options.batchIntervalMs ?? 100, onError });
+    this.discovery = new Discovery({ ttlSeconds, resolveTimeoutMs: options.resolveTimeoutMs ?? 5_000, breakerFailures,
+      breakerOpenForMs: options.breakerOpenForMs ?? 30_000, service },
+      service === null ? null : (callee, success, latencyMs) => this.tracing.outcome(callee, success, latencyMs));
+    const common = { token: options.token, reconnectMinMs, reconnectMaxMs, clientName: CLIENT_NAME, onError };
+    // Snapshots in pages: a big view never arrives as one huge frame (endpoints without the feature ignore it).
+    this.discoveryConnection = new ManagedConnection({ ...common, endpoints: endpoints(options.url, "/v1/discovery"),
+      features: ["snapshot-pages"] }, this.discovery);
+    this.tracingConnection = new ManagedConnection({ ...common, endpoints: endpoints(options.url, "/v1/tracing"),
+      features: [] }, this.tracing);
+    this.discovery.attach(this.discoveryConnection);
+    this.tracing.attach(this.tracingConnection);
+    if (options.deregisterOnSigterm === true) {
+      this.onSigterm = () => {
+        void this.close().finally(() => {
+          // Then the signal does what it would have done without this listener: end the process, unless the
+          // application listens for it too.
+          if (process.listenerCount("SIGTERM") === 0) {
+            process.kill(process.pid, "SIGTERM");
+          }
+        });
+      };
+      process.once("SIGTERM", this.onSigterm);
+    }
+  }
+
+  /** Creates a client and starts connecting in the background; throws a RangeError for invalid options. */
+  static connect(options: SwitchboardOptions): Switchboard {
+    const client = new Switchboard(options);
+    client.discoveryConnection.start();
+    client.tracingConnection.start();
+    return client;
+  }
+
+  /** True while both connections are open. */
+  connected(): boolean {
+    return this.discoveryConnection.isOpen() && this.tracingConnection.isOpen();
+  }
+
+  /** Logs through tracing: `sb.log("info", "order placed", { order: "41" })`. */
+  log(level: Level, message: string, attributes?: Attributes): void {
+    this.tracing.log(level, message, attributes);
+  }
+
+  /** Reports how a call to a resolved node went (its breaker, and routing's reputation of it). */
+  report(node: Node, success: boolean, latencyMs: number): void {
+    this.discovery.report(node, success, latencyMs);
+  }
+
+  /**
+   * Flushes what tracing holds (at most `deadlineMs`), deregisters this client's nodes and closes both
+   * connections. Safe to call more than once.
+   */
+  close(deadlineMs = 5_000): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.onSigterm !== null) {
+        process.removeListener("SIGTERM", this.onSigterm);
+      }
+      await this.tracing.flush(deadlineMs).catch(() => undefined);
+      for (const id of this.discovery.hostedNodes()) {
+        await this.discovery.deregister(id);
+      }
+      this.tracing.close();
+      this.discovery.close();
+      // A graceful close also removes the discovery connection's nodes at once on the server.
+      await Promise.all([this.discoveryConnection.close(), this.tracingConnection.close()]);
+    })();
+    return this.closing;
+  }
+}
