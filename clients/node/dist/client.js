@@ -1,5 +1,6 @@
 import { ManagedConnection } from "./connection.js";
 import { Discovery } from "./discovery.js";
+import { holdUntilSettled } from "./keepalive.js";
 import { Tracing } from "./tracing.js";
 export const CLIENT_NAME = "switchboard-node/0.1.0";
 function check(condition, message) {
@@ -100,7 +101,7 @@ export class Switchboard {
      * connections. Safe to call more than once.
      */
     close(deadlineMs = 5_000) {
-        this.closing ??= (async () => {
+        this.closing ??= holdUntilSettled((async () => {
             if (this.onSigterm !== null) {
                 process.removeListener("SIGTERM", this.onSigterm);
             }
@@ -112,7 +113,7 @@ export class Switchboard {
             this.discovery.close();
             // A graceful close also removes the discovery connection's nodes at once on the server.
             await Promise.all([this.discoveryConnection.close(), this.tracingConnection.close()]);
-        })();
+        })());
         return this.closing;
     }
 }

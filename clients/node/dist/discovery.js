@@ -1,6 +1,7 @@
 import { choose } from "./balancer.js";
 import { CircuitBreaker } from "./breaker.js";
 import { parseEnvironment } from "./environments.js";
+import { holdUntilSettled } from "./keepalive.js";
 import { VersionRange } from "./versions.js";
 /** A resolve found no node within its timeout; the message says what was missing. */
 export class NoNodeError extends Error {
@@ -63,12 +64,12 @@ export class Discovery {
      * disconnected); rejects with a {@link RegistrationError} saying why the server refused it.
      */
     register(node) {
-        return new Promise((resolve, reject) => {
+        return holdUntilSettled(new Promise((resolve, reject) => {
             const pending = this.hosted.get(node.id)?.pending ?? [];
             pending.push({ resolve, reject });
             this.hosted.set(node.id, { node, pending });
             this.connection.send(this.registerFrame(node));
-        });
+        }));
     }
     /** Stops keeping the node registered and removes it from the registry (at once if connected). */
     deregister(nodeId) {
@@ -102,7 +103,7 @@ export class Discovery {
         if (now !== null) {
             return Promise.resolve(now);
         }
-        return new Promise((resolve, reject) => {
+        return holdUntilSettled(new Promise((resolve, reject) => {
             const waiter = {
                 service, range, env, resolve,
                 timer: setTimeout(() => {
@@ -112,9 +113,8 @@ export class Discovery {
                         + `'${environment}' within ${timeoutMs} ms${why}`));
                 }, timeoutMs),
             };
-            waiter.timer.unref();
             this.waiters.add(waiter);
-        });
+        }));
     }
     /** How a call to a resolved node went: feeds its breaker and (with tracing) the fleet's reputation of it. */
     report(node, success, latencyMs) {

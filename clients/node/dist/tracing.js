@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { header, newItemId, newSpanId, newTraceId, nowMicros, parseTraceContext, traceparent, TRACEPARENT, TRACESTATE, } from "./context.js";
+import { holdUntilSettled } from "./keepalive.js";
 const BATCH = 1_000;
 const MAX_MESSAGE = 32_768;
 /** A bounded queue of items that never blocks: adding to a full one drops the oldest and counts it. */
@@ -276,19 +277,18 @@ export class Tracing {
         if (this.idle()) {
             return Promise.resolve();
         }
-        return new Promise((resolve, reject) => {
+        return holdUntilSettled(new Promise((resolve, reject) => {
             const timer = setTimeout(() => {
                 this.flushWaiters = this.flushWaiters.filter((w) => w !== done);
                 reject(new Error(`flush: ${this.buffer.size} items buffered and ${this.unacked.size} batches unacknowledged `
                     + `after ${deadlineMs} ms${this.connection.isOpen() ? "" : " (not connected to Switchboard)"}`));
             }, deadlineMs);
-            timer.unref();
             const done = () => {
                 clearTimeout(timer);
                 resolve();
             };
             this.flushWaiters.push(done);
-        });
+        }));
     }
     close() {
         clearInterval(this.timer);

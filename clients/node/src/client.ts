@@ -1,5 +1,6 @@
 import { ManagedConnection, type TokenSource } from "./connection.js";
 import { Discovery } from "./discovery.js";
+import { holdUntilSettled } from "./keepalive.js";
 import type { Node } from "./policy.js";
 import { Tracing, type Attributes, type Level } from "./tracing.js";
 
@@ -145,7 +146,7 @@ export class Switchboard {
    * connections. Safe to call more than once.
    */
   close(deadlineMs = 5_000): Promise<void> {
-    this.closing ??= (async () => {
+    this.closing ??= holdUntilSettled((async () => {
       if (this.onSigterm !== null) {
         process.removeListener("SIGTERM", this.onSigterm);
       }
@@ -157,7 +158,7 @@ export class Switchboard {
       this.discovery.close();
       // A graceful close also removes the discovery connection's nodes at once on the server.
       await Promise.all([this.discoveryConnection.close(), this.tracingConnection.close()]);
-    })();
+    })());
     return this.closing;
   }
 }

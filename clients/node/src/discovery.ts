@@ -2,6 +2,7 @@ import { choose, type Turn } from "./balancer.js";
 import { CircuitBreaker } from "./breaker.js";
 import type { ConnectionHandler, Frame, ManagedConnection } from "./connection.js";
 import { parseEnvironment, type EnvironmentSpec } from "./environments.js";
+import { holdUntilSettled } from "./keepalive.js";
 import type { Node, RoutingPolicy } from "./policy.js";
 import { VersionRange } from "./versions.js";
 
@@ -91,12 +92,12 @@ export class Discovery implements ConnectionHandler {
    * disconnected); rejects with a {@link RegistrationError} saying why the server refused it.
    */
   register(node: Node): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    return holdUntilSettled(new Promise<void>((resolve, reject) => {
       const pending = this.hosted.get(node.id)?.pending ?? [];
       pending.push({ resolve, reject });
       this.hosted.set(node.id, { node, pending });
       this.connection.send(this.registerFrame(node));
-    });
+    }));
   }
 
   /** Stops keeping the node registered and removes it from the registry (at once if connected). */
@@ -132,7 +133,7 @@ export class Discovery implements ConnectionHandler {
     if (now !== null) {
       return Promise.resolve(now);
     }
-    return new Promise<Node>((resolve, reject) => {
+    return holdUntilSettled(new Promise<Node>((resolve, reject) => {
       const waiter: Waiter = {
         service, range, env, resolve,
         timer: setTimeout(() => {
@@ -142,9 +143,8 @@ export class Discovery implements ConnectionHandler {
             + `'${environment}' within ${timeoutMs} ms${why}`));
         }, timeoutMs),
       };
-      waiter.timer.unref();
       this.waiters.add(waiter);
-    });
+    }));
   }
 
   /** How a call to a resolved node went: feeds its breaker and (with tracing) the fleet's reputation of it. */

@@ -4,6 +4,7 @@ import {
   header, newItemId, newSpanId, newTraceId, nowMicros, parseTraceContext, traceparent, TRACEPARENT, TRACESTATE,
   type HeaderSource, type SpanContext,
 } from "./context.js";
+import { holdUntilSettled } from "./keepalive.js";
 import type { Node } from "./policy.js";
 
 export type Level = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
@@ -323,19 +324,18 @@ export class Tracing implements ConnectionHandler {
     if (this.idle()) {
       return Promise.resolve();
     }
-    return new Promise<void>((resolve, reject) => {
+    return holdUntilSettled(new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.flushWaiters = this.flushWaiters.filter((w) => w !== done);
         reject(new Error(`flush: ${this.buffer.size} items buffered and ${this.unacked.size} batches unacknowledged `
           + `after ${deadlineMs} ms${this.connection.isOpen() ? "" : " (not connected to Switchboard)"}`));
       }, deadlineMs);
-      timer.unref();
       const done = () => {
         clearTimeout(timer);
         resolve();
       };
       this.flushWaiters.push(done);
-    });
+    }));
   }
 
   close(): void {

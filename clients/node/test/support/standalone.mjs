@@ -52,7 +52,8 @@ export async function eventually(condition, what, deadlineMs = 20_000) {
       last = e;
     }
     if (Date.now() > until) {
-      throw new Error(`not within ${deadlineMs} ms: ${what}${last ? ` (last error: ${last.message})` : ""}`);
+      const said = typeof what === "function" ? what() : what;
+      throw new Error(`not within ${deadlineMs} ms: ${said}${last ? ` (last error: ${last.message})` : ""}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -63,7 +64,9 @@ export async function eventually(condition, what, deadlineMs = 20_000) {
  * with SIGTERM; `restart()` starts it again on the same port and data.
  */
 export class Standalone {
-  constructor() {
+  /** @param env configuration overrides for the server (SWITCHBOARD_* variables, docs/configuration.md) */
+  constructor(env = {}) {
+    this.env = env;
     this.secret = randomBytes(24).toString("hex");
     this.dataDir = mkdtempSync(join(tmpdir(), "switchboard-node-test-"));
     this.port = 0;
@@ -81,7 +84,7 @@ export class Standalone {
     }
     const child = spawn(join(ROOT, "switchboard"), ["standalone", "--port", String(this.port), "--data-dir", this.dataDir], {
       cwd: ROOT,
-      env: { ...process.env, SWITCHBOARD_AUTH_HS256_SECRET: this.secret },
+      env: { ...process.env, ...this.env, SWITCHBOARD_AUTH_HS256_SECRET: this.secret },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.process = child;
