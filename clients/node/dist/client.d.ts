@@ -1,5 +1,6 @@
 import { type TokenSource } from "./connection.js";
 import { Discovery } from "./discovery.js";
+import { expressMiddleware, fastifyPlugin, type Target } from "./http.js";
 import type { Node } from "./policy.js";
 import { Tracing, type Attributes, type Level } from "./tracing.js";
 export declare const CLIENT_NAME = "switchboard-node/0.1.0";
@@ -53,6 +54,7 @@ export declare class Switchboard {
     private readonly tracingConnection;
     private closing;
     private readonly onSigterm;
+    private readonly environment;
     private constructor();
     /** Creates a client and starts connecting in the background; throws a RangeError for invalid options. */
     static connect(options: SwitchboardOptions): Switchboard;
@@ -62,6 +64,19 @@ export declare class Switchboard {
     log(level: Level, message: string, attributes?: Attributes): void;
     /** Reports how a call to a resolved node went (its breaker, and routing's reputation of it). */
     report(node: Node, success: boolean, latencyMs: number): void;
+    /**
+     * Express (or Connect) middleware: each request continues its `traceparent`'s trace or starts one, in a server
+     * span current in the handlers: `app.use(sb.express())`.
+     */
+    express(): ReturnType<typeof expressMiddleware>;
+    /** The same for Fastify: `app.register(sb.fastify())`. */
+    fastify(): ReturnType<typeof fastifyPlugin>;
+    /**
+     * `fetch` to a service found through discovery: `sb.fetch({ service: "payments", version: "1.2" }, "/charge",
+     * { method: "POST", body })`. Resolves a node by the routing policy, propagates the trace in a client span, and
+     * reports the outcome (a network error or a 5xx counts against the node).
+     */
+    fetch(target: Target, path: string, init?: RequestInit): Promise<Response>;
     /**
      * Flushes what tracing holds (at most `deadlineMs`), deregisters this client's nodes and closes both
      * connections. Safe to call more than once.

@@ -1,5 +1,6 @@
 import { ManagedConnection } from "./connection.js";
 import { Discovery } from "./discovery.js";
+import { expressMiddleware, fastifyPlugin, tracedFetch } from "./http.js";
 import { holdUntilSettled } from "./keepalive.js";
 import { Tracing } from "./tracing.js";
 export const CLIENT_NAME = "switchboard-node/0.1.0";
@@ -39,6 +40,7 @@ export class Switchboard {
     tracingConnection;
     closing = null;
     onSigterm = null;
+    environment;
     constructor(options) {
         const ttlSeconds = options.ttlSeconds ?? 30;
         check(Number.isInteger(ttlSeconds) && ttlSeconds >= 5 && ttlSeconds <= 300, `ttlSeconds must be a whole number from 5 to 300, got ${ttlSeconds}`);
@@ -52,6 +54,7 @@ export class Switchboard {
         check(options.token !== undefined && options.token !== "", "token: give a token, or a function that returns one");
         const onError = options.onError ?? (() => undefined);
         const service = options.service ?? null;
+        this.environment = options.environment ?? null;
         this.tracing = new Tracing({ service, environment: options.environment ?? null, nodeId: options.nodeId ?? null,
             bufferSize, batchIntervalMs: options.batchIntervalMs ?? 100, onError });
         this.discovery = new Discovery({ ttlSeconds, resolveTimeoutMs: options.resolveTimeoutMs ?? 5_000, breakerFailures,
@@ -95,6 +98,25 @@ export class Switchboard {
     /** Reports how a call to a resolved node went (its breaker, and routing's reputation of it). */
     report(node, success, latencyMs) {
         this.discovery.report(node, success, latencyMs);
+    }
+    /**
+     * Express (or Connect) middleware: each request continues its `traceparent`'s trace or starts one, in a server
+     * span current in the handlers: `app.use(sb.express())`.
+     */
+    express() {
+        return expressMiddleware(this.tracing);
+    }
+    /** The same for Fastify: `app.register(sb.fastify())`. */
+    fastify() {
+        return fastifyPlugin(this.tracing);
+    }
+    /**
+     * `fetch` to a service found through discovery: `sb.fetch({ service: "payments", version: "1.2" }, "/charge",
+     * { method: "POST", body })`. Resolves a node by the routing policy, propagates the trace in a client span, and
+     * reports the outcome (a network error or a 5xx counts against the node).
+     */
+    fetch(target, path, init) {
+        return tracedFetch(this.discovery, this.tracing, this.environment, target, path, init);
     }
     /**
      * Flushes what tracing holds (at most `deadlineMs`), deregisters this client's nodes and closes both

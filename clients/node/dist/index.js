@@ -2,6 +2,7 @@ export { Switchboard, CLIENT_NAME } from "./client.js";
 export { Discovery, NoNodeError, RegistrationError } from "./discovery.js";
 export { Tracing, Span, } from "./tracing.js";
 export { parseTraceContext, traceparent, newSpanId, newTraceId, } from "./context.js";
+export { expressMiddleware, fastifyPlugin, nodeUrl, requestSpan, tracedFetch } from "./http.js";
 export { CircuitBreaker } from "./breaker.js";
 export { reconnectDelay } from "./connection.js";
 export { VersionRange } from "./versions.js";

@@ -25,7 +25,7 @@ export declare class Span {
     private readonly tracing;
     readonly context: SpanContext;
     readonly parentSpanId: string | null;
-    readonly operation: string;
+    private operation;
     readonly kind: SpanKind;
     private readonly startMicros;
     private readonly startNanos;
@@ -35,6 +35,10 @@ export declare class Span {
     private ended;
     /** @internal */
     constructor(tracing: Tracing, context: SpanContext, parentSpanId: string | null, operation: string, kind: SpanKind);
+    /** The operation's name (at most 100 characters are sent). */
+    get name(): string;
+    /** Renames the operation, such as once a request's route is known. */
+    setOperation(operation: string): this;
     setAttribute(key: string, value: string | number | boolean): this;
     /** Marks the operation as succeeded (`ok`) or failed (`error`). */
     setStatus(status: SpanStatus): this;

@@ -74,6 +74,15 @@ export class Span {
         this.operation = operation;
         this.kind = kind;
     }
+    /** The operation's name (at most 100 characters are sent). */
+    get name() {
+        return this.operation;
+    }
+    /** Renames the operation, such as once a request's route is known. */
+    setOperation(operation) {
+        this.operation = operation;
+        return this;
+    }
     setAttribute(key, value) {
         this.attributes[key] = String(value);
         return this;

@@ -1,5 +1,6 @@
 import { ManagedConnection, type TokenSource } from "./connection.js";
 import { Discovery } from "./discovery.js";
+import { expressMiddleware, fastifyPlugin, tracedFetch, type Target } from "./http.js";
 import { holdUntilSettled } from "./keepalive.js";
 import type { Node } from "./policy.js";
 import { Tracing, type Attributes, type Level } from "./tracing.js";
@@ -76,6 +77,7 @@ export class Switchboard {
   private readonly tracingConnection: ManagedConnection;
   private closing: Promise<void> | null = null;
   private readonly onSigterm: (() => void) | null = null;
+  private readonly environment: string | null;
 
   private constructor(options: SwitchboardOptions) {
     const ttlSeconds = options.ttlSeconds ?? 30;
@@ -90,6 +92,7 @@ export class Switchboard {
     check(options.token !== undefined && options.token !== "", "token: give a token, or a function that returns one");
     const onError = options.onError ?? (() => undefined);
     const service = options.service ?? null;
+    this.environment = options.environment ?? null;
 
     this.tracing = new Tracing({ service, environment: options.environment ?? null, nodeId: options.nodeId ?? null,
       bufferSize, batchIntervalMs: options.batchIntervalMs ?? 100, onError });
@@ -139,6 +142,28 @@ export class Switchboard {
   /** Reports how a call to a resolved node went (its breaker, and routing's reputation of it). */
   report(node: Node, success: boolean, latencyMs: number): void {
     this.discovery.report(node, success, latencyMs);
+  }
+
+  /**
+   * Express (or Connect) middleware: each request continues its `traceparent`'s trace or starts one, in a server
+   * span current in the handlers: `app.use(sb.express())`.
+   */
+  express(): ReturnType<typeof expressMiddleware> {
+    return expressMiddleware(this.tracing);
+  }
+
+  /** The same for Fastify: `app.register(sb.fastify())`. */
+  fastify(): ReturnType<typeof fastifyPlugin> {
+    return fastifyPlugin(this.tracing);
+  }
+
+  /**
+   * `fetch` to a service found through discovery: `sb.fetch({ service: "payments", version: "1.2" }, "/charge",
+   * { method: "POST", body })`. Resolves a node by the routing policy, propagates the trace in a client span, and
+   * reports the outcome (a network error or a 5xx counts against the node).
+   */
+  fetch(target: Target, path: string, init?: RequestInit): Promise<Response> {
+    return tracedFetch(this.discovery, this.tracing, this.environment, target, path, init);
   }
 
   /**

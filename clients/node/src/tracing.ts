@@ -96,7 +96,18 @@ export class Span {
 
   /** @internal */
   constructor(private readonly tracing: Tracing, readonly context: SpanContext, readonly parentSpanId: string | null,
-              readonly operation: string, readonly kind: SpanKind) {}
+              private operation: string, readonly kind: SpanKind) {}
+
+  /** The operation's name (at most 100 characters are sent). */
+  get name(): string {
+    return this.operation;
+  }
+
+  /** Renames the operation, such as once a request's route is known. */
+  setOperation(operation: string): this {
+    this.operation = operation;
+    return this;
+  }
 
   setAttribute(key: string, value: string | number | boolean): this {
     this.attributes[key] = String(value);

@@ -2,7 +2,7 @@
 // directory and token secret, started once per test file. Nothing here is a stand-in for the server.
 import { spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -163,4 +163,33 @@ export class Standalone {
 /** A tenant name of its own for each test run, so that runs never see each other's data. */
 export function newTenant(prefix = "node") {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+function javaMajor(home) {
+  try {
+    const release = readFileSync(join(home, "release"), "utf8");
+    const m = /JAVA_VERSION="(\d+)/.exec(release);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A java binary of JDK 21 or newer: JAVA_HOME's (./switchboard exports the one it found), else one under /usr/lib/jvm. */
+export function javaBinary() {
+  const homes = [process.env.JAVA_HOME, ...(existsSync("/usr/lib/jvm") ? readdirSync("/usr/lib/jvm").map((d) => join("/usr/lib/jvm", d)) : [])];
+  const home = homes.find((h) => h && javaMajor(h) >= 21 && existsSync(join(h, "bin", "java")));
+  if (home === undefined) {
+    throw new Error("no JDK 21 or newer: set JAVA_HOME (./switchboard test finds one by itself)");
+  }
+  return join(home, "bin", "java");
+}
+
+/** The Java client's runtime classpath, as the build wrote it (run ./switchboard build first). */
+export function javaClientClasspath() {
+  const file = join(ROOT, "client", "target", "classpath.txt");
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: build Switchboard first (./switchboard build)`);
+  }
+  return `${join(ROOT, "client", "target", "classes")}:${readFileSync(file, "utf8").trim()}`;
 }
