@@ -1,5 +1,6 @@
 import { ManagedConnection } from "./connection.js";
 import { Discovery } from "./discovery.js";
+import { fitName, fitNodeId } from "./fit.js";
 import { expressMiddleware, fastifyPlugin, tracedFetch } from "./http.js";
 import { holdUntilSettled } from "./keepalive.js";
 import { Tracing } from "./tracing.js";
@@ -52,6 +53,10 @@ export class Switchboard {
         const bufferSize = options.bufferSize ?? 10_000;
         check(bufferSize >= 100, `bufferSize must be at least 100, got ${bufferSize}`);
         check(options.token !== undefined && options.token !== "", "token: give a token, or a function that returns one");
+        for (const [name, value, fitted] of [["service", options.service, fitName(options.service)],
+            ["environment", options.environment, fitName(options.environment)], ["nodeId", options.nodeId, fitNodeId(options.nodeId)]]) {
+            check(value === undefined || value === fitted, `${name} must be letters, digits and . _ -${name === "nodeId" ? " :" : ""}, starting with a letter or digit, got '${value}'`);
+        }
         const onError = options.onError ?? (() => undefined);
         const service = options.service ?? null;
         this.environment = options.environment ?? null;

@@ -3,6 +3,8 @@ export { Discovery, NoNodeError, RegistrationError } from "./discovery.js";
 export { Tracing, Span, } from "./tracing.js";
 export { parseTraceContext, traceparent, newSpanId, newTraceId, } from "./context.js";
 export { expressMiddleware, fastifyPlugin, nodeUrl, requestSpan, tracedFetch } from "./http.js";
+export { SwitchboardSpanExporter } from "./otel.js";
+export { fitAttributes, fitName } from "./fit.js";
 export { CircuitBreaker } from "./breaker.js";
 export { reconnectDelay } from "./connection.js";
 export { VersionRange } from "./versions.js";

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { header, newItemId, newSpanId, newTraceId, nowMicros, parseTraceContext, traceparent, TRACEPARENT, TRACESTATE, } from "./context.js";
+import { fitAttributes, fitLabel } from "./fit.js";
 import { holdUntilSettled } from "./keepalive.js";
 const BATCH = 1_000;
 const MAX_MESSAGE = 32_768;
@@ -95,7 +96,8 @@ export class Span {
     /** Something that happened during the span. */
     addEvent(name, attributes) {
         if (this.events.length < 128) {
-            this.events.push({ timestamp: nowMicros(), name, ...(attributes ? { attributes } : {}) });
+            this.events.push({ timestamp: nowMicros(), name: fitLabel(name, "event"),
+                ...(attributes ? { attributes: fitAttributes(attributes) } : {}) });
         }
         return this;
     }
@@ -114,8 +116,8 @@ export class Span {
         const durationMicros = Number((process.hrtime.bigint() - this.startNanos) / 1000n);
         const item = {
             kind: "span", timestamp: this.startMicros, durationMicros,
-            traceId: this.context.traceId, spanId: this.context.spanId, operation: this.operation.substring(0, 100),
-            spanKind: this.kind, status: this.status, attributes: this.attributes,
+            traceId: this.context.traceId, spanId: this.context.spanId, operation: fitLabel(this.operation, "unnamed"),
+            spanKind: this.kind, status: this.status, attributes: fitAttributes(this.attributes),
         };
         if (this.parentSpanId !== null) {
             item.parentSpanId = this.parentSpanId;
@@ -169,14 +171,14 @@ export class Tracing {
         const ctx = this.storage.getStore();
         const item = { kind: "log", level, message: String(message).substring(0, MAX_MESSAGE) };
         if (category !== undefined) {
-            item.category = category.substring(0, 100);
+            item.category = fitLabel(category, "default");
         }
         if (ctx !== undefined) {
             item.traceId = ctx.traceId;
             item.spanId = ctx.spanId;
         }
         if (attributes !== undefined) {
-            item.attributes = attributes;
+            item.attributes = fitAttributes(attributes);
         }
         this.record(item);
     }

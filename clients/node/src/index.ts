@@ -7,6 +7,8 @@ export {
   parseTraceContext, traceparent, newSpanId, newTraceId, type HeaderSource, type SpanContext,
 } from "./context.js";
 export { expressMiddleware, fastifyPlugin, nodeUrl, requestSpan, tracedFetch, type Target } from "./http.js";
+export { SwitchboardSpanExporter } from "./otel.js";
+export { fitAttributes, fitName } from "./fit.js";
 export { CircuitBreaker, type BreakerState } from "./breaker.js";
 export { reconnectDelay, type TokenSource } from "./connection.js";
 export { VersionRange } from "./versions.js";

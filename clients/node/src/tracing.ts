@@ -4,6 +4,7 @@ import {
   header, newItemId, newSpanId, newTraceId, nowMicros, parseTraceContext, traceparent, TRACEPARENT, TRACESTATE,
   type HeaderSource, type SpanContext,
 } from "./context.js";
+import { fitAttributes, fitLabel } from "./fit.js";
 import { holdUntilSettled } from "./keepalive.js";
 import type { Node } from "./policy.js";
 
@@ -123,7 +124,8 @@ export class Span {
   /** Something that happened during the span. */
   addEvent(name: string, attributes?: Attributes): this {
     if (this.events.length < 128) {
-      this.events.push({ timestamp: nowMicros(), name, ...(attributes ? { attributes } : {}) });
+      this.events.push({ timestamp: nowMicros(), name: fitLabel(name, "event"),
+        ...(attributes ? { attributes: fitAttributes(attributes) } : {}) });
     }
     return this;
   }
@@ -144,8 +146,8 @@ export class Span {
     const durationMicros = Number((process.hrtime.bigint() - this.startNanos) / 1_000n);
     const item: TraceItem = {
       kind: "span", timestamp: this.startMicros, durationMicros,
-      traceId: this.context.traceId, spanId: this.context.spanId, operation: this.operation.substring(0, 100),
-      spanKind: this.kind, status: this.status, attributes: this.attributes,
+      traceId: this.context.traceId, spanId: this.context.spanId, operation: fitLabel(this.operation, "unnamed"),
+      spanKind: this.kind, status: this.status, attributes: fitAttributes(this.attributes),
     };
     if (this.parentSpanId !== null) {
       item.parentSpanId = this.parentSpanId;
@@ -208,14 +210,14 @@ export class Tracing implements ConnectionHandler {
     const ctx = this.storage.getStore();
     const item: TraceItem = { kind: "log", level, message: String(message).substring(0, MAX_MESSAGE) };
     if (category !== undefined) {
-      item.category = category.substring(0, 100);
+      item.category = fitLabel(category, "default");
     }
     if (ctx !== undefined) {
       item.traceId = ctx.traceId;
       item.spanId = ctx.spanId;
     }
     if (attributes !== undefined) {
-      item.attributes = attributes;
+      item.attributes = fitAttributes(attributes);
     }
     this.record(item);
   }

@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseTraceContext, Switchboard } from "../dist/index.js";
+import { context, SpanStatusCode, trace } from "@opentelemetry/api";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { parseTraceContext, Switchboard, SwitchboardSpanExporter } from "../dist/index.js";
 import { eventually, newTenant, Standalone } from "./support/standalone.mjs";
 
 // A low event rate, so that the quota test meets refusals quickly; the other tests stay far below it.
@@ -135,6 +138,56 @@ describe("tracing", () => {
     assert.equal(trace.error, true);
     assert.equal(trace.spans[0].status, "error");
     assert.equal(trace.spans[0].events[0].attributes["exception.message"], "card declined");
+  });
+
+  test("spans of the OpenTelemetry SDK arrive through the exporter, fitted to the model, with ids the server dedupes by", async () => {
+    const tenant = newTenant();
+    const sb = client(tenant, { service: "fallback-name" });
+    const exporter = new SwitchboardSpanExporter(sb.tracing);
+    const exported = [];
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ "service.name": "otel-shop", "deployment.environment.name": "staging", "host.arch": "amd64" }),
+      spanProcessors: [new SimpleSpanProcessor(exporter), { onStart() {}, onEnd: (s) => exported.push(s), forceFlush: async () => {}, shutdown: async () => {} }],
+    });
+    const tracer = provider.getTracer("shop-lib");
+    const root = tracer.startSpan("GET /cart", { kind: 1 });
+    const child = tracer.startSpan("SELECT cart", { kind: 2, attributes: { "peer.service": "cart-db", "db.rows": 3 } },
+      trace.setSpan(context.active(), root));
+    for (let i = 0; i < 70; i++) {
+      child.setAttribute(`extra.${i}`, i);
+    }
+    child.addEvent("retry", { attempt: 2 });
+    child.setStatus({ code: SpanStatusCode.ERROR, message: "deadlock" });
+    child.end();
+    root.end();
+    await provider.forceFlush();
+    // The item id comes from the trace and span ids, as the server's OTLP receiver derives it: a span exported
+    // again, or also sent over OTLP, is the same item and stored once.
+    for (const span of exported) {
+      const { traceId, spanId } = span.spanContext();
+      assert.equal(SwitchboardSpanExporter.item(span).id, traceId.substring(16) + spanId);
+    }
+    await exporter.forceFlush();
+
+    const traceId = root.spanContext().traceId;
+    const stored = await eventually(async () => {
+      const res = await server.api(tenant, "GET", `/api/v1/traces/${traceId}`);
+      return res.status === 200 && res.body.spanCount === 2 ? res.body : null;
+    }, "the SDK's trace with its two spans");
+    const [r] = stored.spans;
+    assert.equal(r.service, "otel-shop");
+    assert.equal(r.environment, "staging");
+    assert.equal(r.spanKind, "server");
+    assert.equal(r.attributes["otel.scope.name"], "shop-lib");
+    assert.equal(r.attributes["host.arch"], "amd64");
+    const [c] = r.children;
+    assert.equal(c.operation, "SELECT cart");
+    assert.equal(c.peerService, "cart-db");
+    assert.equal(c.status, "error");
+    assert.equal(c.attributes["otel.status_description"], "deadlock");
+    assert.equal(Object.keys(c.attributes).length, 64, "at most 64 attributes, the last counting the rest");
+    assert.ok(Number(c.attributes["switchboard.dropped_attributes"]) > 0);
+    assert.equal(c.events[0].name, "retry");
   });
 
   test("traceparent and tracestate go out and come back in", async () => {

@@ -41,7 +41,8 @@ public final class ManagedConnection {
     private WireConnection wire;
     private boolean open;
     private boolean closed;
-    private long nextDelay;
+    /** Failed attempts since the last connection that opened. */
+    private int failures;
     private int attempts;
 
     /**
@@ -57,7 +58,16 @@ public final class ManagedConnection {
         this.maxDelayMillis = maxDelayMillis;
         this.executor = executor;
         this.handler = handler;
-        this.nextDelay = minDelayMillis;
+    }
+
+    /**
+     * The delay before the next attempt after {@code failures} failed ones in a row (docs/client-behaviour.md,
+     * section 5; clients/vectors/reconnect.json): the minimum doubled per failure up to the maximum, times
+     * {@code 0.5 + random}, with {@code random} in [0, 1).
+     */
+    public static long delay(int failures, long minMillis, long maxMillis, double random) {
+        double base = Math.min(maxMillis, minMillis * Math.pow(2, Math.min(failures, 30)));
+        return Math.round(base * (0.5 + random));
     }
 
     public void start() {
@@ -119,7 +129,7 @@ public final class ManagedConnection {
     private void onFrame(JsonNode frame) {
         if (!open && "open".equals(frame.path("type").asText())) {
             open = true;
-            nextDelay = minDelayMillis;
+            failures = 0;
             safely(() -> handler.opened(frame));
             return;
         }
@@ -143,8 +153,7 @@ public final class ManagedConnection {
         if (closed) {
             return;
         }
-        long jittered = (long) (nextDelay * (0.5 + ThreadLocalRandom.current().nextDouble()));
-        nextDelay = Math.min(nextDelay * 2, maxDelayMillis);
+        long jittered = delay(failures++, minDelayMillis, maxDelayMillis, ThreadLocalRandom.current().nextDouble());
         executor.schedule(this::connect, jittered, TimeUnit.MILLISECONDS);
     }
 

@@ -92,12 +92,13 @@ public final class SwitchboardSpanExporter implements SpanExporter {
         if (!s.getInstrumentationScopeInfo().getName().isEmpty()) {
             attrs.put("otel.scope.name", s.getInstrumentationScopeInfo().getName());
         }
-        String peer = s.getAttributes().get(AttributeKey.stringKey("peer.service"));
-        s.getAttributes().forEach((k, v) -> attrs.put(k.getKey(), String.valueOf(v)));
-        attrs.dropped(s.getTotalAttributeCount() - s.getAttributes().size());
+        // Before the span's own attributes, so that many of them cannot crowd out why it failed.
         if (!s.getStatus().getDescription().isEmpty()) {
             attrs.put("otel.status_description", s.getStatus().getDescription());
         }
+        String peer = s.getAttributes().get(AttributeKey.stringKey("peer.service"));
+        s.getAttributes().forEach((k, v) -> attrs.put(k.getKey(), String.valueOf(v)));
+        attrs.dropped(s.getTotalAttributeCount() - s.getAttributes().size());
         Span.Status status = switch (s.getStatus().getStatusCode()) {
             case OK -> Span.Status.OK;
             case ERROR -> Span.Status.ERROR;
