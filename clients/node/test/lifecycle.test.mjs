@@ -91,6 +91,25 @@ describe("lifecycle", () => {
       "the worker's log flushed before it went");
   });
 
+  test("an expired token: the server closes the session (4001) and the client comes back with a fresh one", async () => {
+    const tenant = newTenant();
+    const tokens = [];
+    // The first token of each connection lives 3 s; the callback gives long-lived ones after that.
+    const sb = client(tenant, { service: "billing", token: () => {
+      const token = server.token({ tenant, role: "client", ttlSeconds: tokens.length < 2 ? 3 : 3_600 });
+      tokens.push(token);
+      return token;
+    } });
+    await sb.discovery.register({ id: "billing-1", service: "billing", version: "1.0.0", address: "10.0.0.9:5", environment: "prod" });
+    await eventually(() => tokens.length >= 4, () => `both connections asked for a new token (${tokens.length} so far)`, 20_000);
+    await eventually(() => sb.connected(), "connected again");
+    await eventually(async () => (await services(tenant)).includes("billing-1"), "billing-1 registered on the new session");
+    sb.log("info", "after the new token");
+    await sb.tracing.flush(10_000);
+    await eventually(async () => (await server.api(tenant, "GET", "/api/v1/logs?service=billing&since=1h")).body.items?.length === 1,
+      "the log sent on the new session stored");
+  });
+
   test("a server restart: resolves go on from the last view, whose age shows; then everything comes back", async () => {
     const tenant = newTenant();
     const owner = client(tenant, { service: "catalog", nodeId: "catalog-1" });
