@@ -256,7 +256,9 @@ export class Tracing {
     /** Records how a call to a node went (what `report` on discovery does too). */
     outcome(callee, success, latencyMs) {
         const ctx = this.storage.getStore();
-        const item = { kind: "outcome", calleeService: callee.service, calleeNode: callee.id, success,
+        // The callee's version and environment let routing count each version's health (canaries).
+        const item = { kind: "outcome", calleeService: callee.service, calleeNode: callee.id,
+            calleeVersion: callee.version, calleeEnvironment: callee.environment, success,
             latencyMicros: Math.max(0, Math.round(latencyMs * 1_000)) };
         if (ctx !== undefined) {
             item.traceId = ctx.traceId;

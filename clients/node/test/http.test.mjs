@@ -103,6 +103,12 @@ describe("http", () => {
       const res = await server.api(tenant, "GET", "/api/v1/routing/inventory/nodes");
       return JSON.stringify(res.body).includes("inventory-java-1");
     }, "routing counts the outcome against inventory-java-1", 30_000);
+    // The outcome named the callee's version: it counts towards version 2.0.0's health.
+    const health = await eventually(async () => {
+      const res = await server.api(tenant, "GET", "/api/v1/routing/inventory/versions?environment=prod");
+      return res.body.versions?.find((v) => v.version === "2.0.0" && v.calls >= 1);
+    }, "version 2.0.0's health counted", 30_000);
+    assert.equal(health.failures, 0);
   });
 
   test("Fastify: the incoming traceparent is continued, through body parsing, and errors mark the span", async () => {

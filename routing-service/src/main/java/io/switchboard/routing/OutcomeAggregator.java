@@ -187,16 +187,23 @@ final class OutcomeAggregator {
                     lost.increment(first - next);
                 }
                 Map<WindowKey, long[]> sums = new HashMap<>();
+                Map<VersionStats.Key, VersionStats.Sums> versions = new HashMap<>();
                 int outcomes = 0;
                 long now = clock.millis() * 1_000;
                 for (String record : read) {
                     CallOutcome o = outcome(record);
                     if (o != null && cardinality.admit(c, o)) {
-                        add(sums, o, now);
+                        long window = add(sums, o, now);
+                        // An outcome naming its callee's version counts towards that version's health too.
+                        if (o.calleeVersion() != null && cardinality.admitVersion(c, o)) {
+                            versions.computeIfAbsent(VersionStats.key(o, window), k -> new VersionStats.Sums())
+                                    .add(o.success(), o.latencyMicros());
+                        }
                         outcomes++;
                     }
                 }
                 upsert(c, sums);
+                VersionStats.upsert(c, versions);
                 saveCheckpoint(c, name, read.getNextSequenceToReadFrom() - 1, last);
                 c.commit();
                 mirror(name, read.getNextSequenceToReadFrom() - 1);
@@ -280,8 +287,11 @@ final class OutcomeAggregator {
                              String reporter) {
     }
 
-    /** Adds an outcome to its window; a timestamp from a client clock ahead of ours counts as now. */
-    private void add(Map<WindowKey, long[]> sums, CallOutcome o, long nowMicros) {
+    /**
+     * Adds an outcome to its window (a timestamp from a client clock ahead of ours counts as now); returns the
+     * window's start in µs.
+     */
+    private long add(Map<WindowKey, long[]> sums, CallOutcome o, long nowMicros) {
         long windowMicros = config.window().toMillis() * 1_000;
         long at = Math.min(o.timestamp(), nowMicros);
         WindowKey key = new WindowKey(o.tenant(), o.calleeService(), o.calleeNode(), at - Math.floorMod(at, windowMicros),
@@ -294,6 +304,7 @@ final class OutcomeAggregator {
         }
         s[2] += o.latencyMicros();
         s[3] = Math.max(s[3], o.latencyMicros());
+        return key.windowStartMicros();
     }
 
     private static void upsert(Connection c, Map<WindowKey, long[]> sums) throws SQLException {

@@ -43,6 +43,8 @@ final class OutcomeCardinality {
         final Set<String> callers = new HashSet<>();
         /** Caller and node together: each pair is a row per window, so they are bounded too. */
         final Set<String> pairs = new HashSet<>();
+        /** Per called service, the environments and versions its outcomes named ("environment\nversion"). */
+        Map<String, Set<String>> versions;
         long readAt;
     }
 
@@ -68,10 +70,7 @@ final class OutcomeCardinality {
             bound = "routing.max-nodes-per-tenant";
         }
         if (bound != null) {
-            String b = bound;
-            refused.computeIfAbsent(o.tenant() + '\n' + b, key -> Counter.builder("switchboard.routing.outcomes.refused")
-                    .description("Call outcomes not counted: they would have taken a tenant past a bound on distinct names")
-                    .tag("tenant", o.tenant()).tag("bound", b).register(meters)).increment();
+            refuse(o.tenant(), bound);
             return false;
         }
         k.services.add(o.calleeService());
@@ -79,6 +78,47 @@ final class OutcomeCardinality {
         k.callers.add(o.service());
         k.pairs.add(node + '\n' + o.service());
         return true;
+    }
+
+    /**
+     * Whether an outcome admitted by {@link #admit} may count towards its callee version's health too: at most
+     * {@code routing.max-versions-per-service} environments and versions per called service. One past it is still
+     * counted for its node, and counted in {@code switchboard.routing.outcomes.refused{bound=routing.max-versions-per-service}}.
+     */
+    boolean admitVersion(Connection c, CallOutcome o) throws SQLException {
+        Known k = known(c, o.tenant());
+        if (k.versions == null) {
+            k.versions = readVersions(c, o.tenant());
+        }
+        Set<String> known = k.versions.computeIfAbsent(o.calleeService(), s -> new HashSet<>());
+        String version = o.calleeEnvironmentOrCallers() + '\n' + o.calleeVersion();
+        if (over(known, version, config.cardinality().versions())) {
+            refuse(o.tenant(), "routing.max-versions-per-service");
+            return false;
+        }
+        known.add(version);
+        return true;
+    }
+
+    private Map<String, Set<String>> readVersions(Connection c, String tenant) throws SQLException {
+        Map<String, Set<String>> out = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("select distinct service, environment, version from "
+                + "version_outcomes where tenant = ? and window_start >= ?")) {
+            s.setString(1, tenant);
+            s.setTimestamp(2, new Timestamp(clock.millis() - config.lookback().toMillis()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), x -> new HashSet<>()).add(rs.getString(2) + '\n' + rs.getString(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void refuse(String tenant, String bound) {
+        refused.computeIfAbsent(tenant + '\n' + bound, key -> Counter.builder("switchboard.routing.outcomes.refused")
+                .description("Call outcomes not counted: they would have taken a tenant past a bound on distinct names")
+                .tag("tenant", tenant).tag("bound", bound).register(meters)).increment();
     }
 
     private static boolean over(Set<String> known, String name, long bound) {

@@ -118,6 +118,7 @@ final class PolicyPublisher {
             withdrawOthers(judged);
             if (Duration.between(lastCleanup, started).compareTo(CLEANUP_EVERY) > 0) {
                 ReputationStore.forget(c, started.minus(config.outcomeRetention()), started.minus(config.forgetAfter()));
+                VersionStats.forget(c, started.minus(config.outcomeRetention()));
                 lastCleanup = started;
             }
         } finally {

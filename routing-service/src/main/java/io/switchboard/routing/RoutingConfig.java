@@ -31,9 +31,15 @@ public record RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration 
      * @param nodes    called nodes ({@code routing.max-nodes-per-tenant})
      * @param services called services ({@code routing.max-services-per-tenant})
      * @param callers  caller services ({@code routing.max-callers-per-tenant})
+     * @param versions environments and versions per called service in version health
+     *                 ({@code routing.max-versions-per-service}): an outcome past it still counts for its node
      */
-    public record Cardinality(int nodes, int services, int callers) {
-        public static final Cardinality DEFAULT = new Cardinality(20_000, 1_000, 1_000);
+    public record Cardinality(int nodes, int services, int callers, int versions) {
+        public static final Cardinality DEFAULT = new Cardinality(20_000, 1_000, 1_000, 20);
+
+        public Cardinality(int nodes, int services, int callers) {
+            this(nodes, services, callers, DEFAULT.versions());
+        }
     }
 
     /** With the default bounds on distinct names per tenant. */
@@ -80,7 +86,8 @@ public record RoutingConfig(boolean aggregatorEnabled, int ringShards, Duration 
                 c.integer("routing.max-calls-per-caller", 1, 100_000_000),
                 new Cardinality(c.integer("routing.max-nodes-per-tenant", 0, 10_000_000),
                         c.integer("routing.max-services-per-tenant", 0, 1_000_000),
-                        c.integer("routing.max-callers-per-tenant", 0, 1_000_000)));
+                        c.integer("routing.max-callers-per-tenant", 0, 1_000_000),
+                        c.integer("routing.max-versions-per-service", 0, 10_000)));
     }
 
     public RoutingConfig withAggregator(boolean enabled) {

@@ -19,6 +19,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET|PUT /api/v1/routing/{service}?environment=E}: the current strategy, or a new version of it;</li>
  *   <li>{@code GET .../history?environment=E}: every version, newest first;</li>
  *   <li>{@code POST .../rollback?environment=E&to=N}: version N again, as a new version;</li>
- *   <li>{@code GET .../nodes}: each node's standing and counts.</li>
+ *   <li>{@code GET .../nodes}: each node's standing and counts;</li>
+ *   <li>{@code GET .../versions?environment=E&since=5m}: each version's health.</li>
  * </ul>
  */
 final class RoutingResource {
@@ -60,6 +62,42 @@ final class RoutingResource {
         router.get(base + "/:service/history").handler(this::history);
         router.post(base + "/:service/rollback").handler(this::rollback);
         router.get(base + "/:service/nodes").handler(this::nodes);
+        router.get(base + "/:service/versions").handler(this::versions);
+    }
+
+    /**
+     * Each version's health over the recent past ({@code since}, default 5m, whole windows): calls, failures, error
+     * rate, calls per second and latency percentiles, from outcomes that name the called node's version.
+     */
+    private void versions(RoutingContext ctx) {
+        Scope scope = scope(ctx);
+        if (scope == null) {
+            return;
+        }
+        String sinceParam = ctx.request().getParam("since", "5m");
+        Duration span = io.switchboard.common.config.ConfigSource.parseDuration(sinceParam);
+        if (span == null || span.isZero() || span.isNegative() || span.compareTo(config.outcomeRetention()) > 0) {
+            HttpErrors.send(ctx.response(), 400, "bad_parameter", "since must be a duration such as 30s, 5m or 1h, at "
+                    + "most routing.outcome-retention (" + config.outcomeRetention().toHours() + "h), got '"
+                    + (sinceParam.length() > 40 ? sinceParam.substring(0, 40) + "..." : sinceParam) + "'", "since");
+            return;
+        }
+        respond(ctx, database.blocking(c -> {
+            Instant now = clock.instant();
+            long window = config.window().toMillis();
+            // Whole windows: from the start of the one that holds now - since.
+            long from = now.toEpochMilli() - span.toMillis();
+            Instant since = Instant.ofEpochMilli(from - Math.floorMod(from, window));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("service", scope.service());
+            body.put("environment", scope.environment());
+            body.put("from", since.toString());
+            body.put("to", now.toString());
+            body.put("windowSeconds", config.window().toSeconds());
+            body.put("versions", VersionStats.read(c, scope.tenant(), scope.service(), scope.environment(), since, now)
+                    .stream().map(VersionStats.Health::toJson).toList());
+            return body;
+        }));
     }
 
     private void list(RoutingContext ctx) {

@@ -116,9 +116,10 @@ public final class TracingClient implements Tracing, ManagedConnection.Handler {
     @Override
     public void outcome(Node callee, boolean success, Duration latency) {
         SpanContext ctx = current.get();
+        // The callee's version and environment let routing count each version's health (canaries).
         record(new CallOutcome(null, Ids.id128(), Ids.nowMicros(), options.service(), options.nodeId(),
                 options.environment(), callee.service(), callee.id(), success, latency.toNanos() / 1_000,
-                ctx == null ? null : ctx.traceId()));
+                ctx == null ? null : ctx.traceId()).ofCallee(callee.version(), callee.environment()));
     }
 
     @Override

@@ -108,6 +108,10 @@ public final class EventValidator {
                 c.required("calleeNode", outcome.calleeNode());
                 c.duration("latencyMicros", outcome.latencyMicros());
                 c.traceId("traceId", outcome.traceId(), false);
+                if (outcome.calleeVersion() != null) {
+                    c.semver("calleeVersion", outcome.calleeVersion());
+                }
+                c.name("calleeEnvironment", outcome.calleeEnvironment(), false);
             }
         }
         return c.violations;

@@ -113,7 +113,9 @@ class EventValidatorTest {
                 Arguments.of("peer service characters", "peerService", span(new Span("t", ID, NOW_MICROS, 10, "orders", null, null, TRACE, SPAN, null, "op", Span.SpanKind.CLIENT, null, "pay ments", null))),
                 Arguments.of("callee service is required", "calleeService", outcome(new CallOutcome("t", ID, NOW_MICROS, "orders", null, null, null, "payments-2", true, 5, null))),
                 Arguments.of("callee node is required", "calleeNode", outcome(new CallOutcome("t", ID, NOW_MICROS, "orders", null, null, "payments", null, true, 5, null))),
-                Arguments.of("latency not negative", "latencyMicros", outcome(new CallOutcome("t", ID, NOW_MICROS, "orders", null, null, "payments", "payments-2", false, -5, null))));
+                Arguments.of("latency not negative", "latencyMicros", outcome(new CallOutcome("t", ID, NOW_MICROS, "orders", null, null, "payments", "payments-2", false, -5, null))),
+                Arguments.of("callee version is a semantic version", "calleeVersion", outcome(new CallOutcome("t", ID, NOW_MICROS, "orders", null, null, "payments", "payments-2", true, 5, null).ofCallee("latest", "prod"))),
+                Arguments.of("callee environment characters", "calleeEnvironment", outcome(new CallOutcome("t", ID, NOW_MICROS, "orders", null, null, "payments", "payments-2", true, 5, null).ofCallee("1.2.0", "pr od"))));
     }
 
     private static TraceItem log(LogEvent e) {
