@@ -110,6 +110,13 @@ final class PolicyPublisher {
                     return null;
                 }
                 long start = System.nanoTime();
+                // Progressive rollouts move first, so that this round publishes their new step. A failure there
+                // leaves the tenant's policies to be published all the same.
+                try {
+                    ProgressiveRollouts.advance(c, tenant, clock.instant());
+                } catch (Exception e) {
+                    LOG.warn("tenant {}: progressive rollouts could not be judged this round: {}", tenant, e.getMessage());
+                }
                 publish(tenant, evaluate(c, tenant));
                 cost.put(tenant, System.nanoTime() - start);
                 judged.add(tenant);
@@ -155,8 +162,10 @@ final class PolicyPublisher {
                 Map<String, NodePolicy> nodes = new LinkedHashMap<>();
                 verdict.standings().forEach(s -> nodes.put(s.node(), new NodePolicy(s.weight(),
                         Math.round(s.errorRate() * 10_000) / 10_000.0, s.ejected(), s.ejectedFor())));
-                policies.put(key, new RoutingPolicy(key.service(), strategies.getOrDefault(key.service(), Map.of()),
-                        nodes, 0));
+                // Clients get a progressive rollout as the plain canary split of its current step.
+                Map<String, Strategy> forClients = new LinkedHashMap<>();
+                strategies.getOrDefault(key.service(), Map.of()).forEach((env, st) -> forClients.put(env, st.forClients()));
+                policies.put(key, new RoutingPolicy(key.service(), forClients, nodes, 0));
             }
             c.commit();
             return policies;

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET .../history?environment=E}: every version, newest first;</li>
  *   <li>{@code POST .../rollback?environment=E&to=N}: version N again, as a new version;</li>
  *   <li>{@code GET .../nodes}: each node's standing and counts;</li>
- *   <li>{@code GET .../versions?environment=E&since=5m}: each version's health.</li>
+ *   <li>{@code GET .../versions?environment=E&since=5m}: each version's health;</li>
+ *   <li>{@code GET .../progressive?environment=E}: the running progressive rollout;
+ *       {@code POST .../progressive/pause|resume|promote|abort?environment=E}: an operator's hand on it.</li>
  * </ul>
  */
 final class RoutingResource {
@@ -63,6 +65,101 @@ final class RoutingResource {
         router.post(base + "/:service/rollback").handler(this::rollback);
         router.get(base + "/:service/nodes").handler(this::nodes);
         router.get(base + "/:service/versions").handler(this::versions);
+        router.get(base + "/:service/progressive").handler(this::progressive);
+        router.post(base + "/:service/progressive/:action").handler(this::progressiveAction);
+    }
+
+    /**
+     * The progressive rollout the current strategy is: its step, when the step is judged next, and the decision the
+     * figures so far would get; 404 when the current strategy is not a progressive rollout.
+     */
+    private void progressive(RoutingContext ctx) {
+        Scope scope = scope(ctx);
+        if (scope == null) {
+            return;
+        }
+        respond(ctx, database.blocking(c -> {
+            var current = StrategyStore.current(c, scope).filter(v -> v.strategy().isProgressive());
+            if (current.isEmpty()) {
+                return null;
+            }
+            Version v = current.get();
+            Instant now = clock.instant();
+            ProgressiveJudge.Decision d = ProgressiveRollouts.judge(c, scope, v, now);
+            Strategy spec = v.strategy();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("service", scope.service());
+            body.put("environment", scope.environment());
+            body.put("version", v.version());
+            body.put("baseline", spec.baseline());
+            body.put("candidate", spec.candidate());
+            body.put("steps", spec.steps());
+            body.put("step", spec.step() + 1);
+            body.put("percent", spec.steps().get(spec.step()));
+            body.put("paused", Boolean.TRUE.equals(spec.paused()));
+            body.put("stepStartedAt", v.createdAt().toString());
+            Instant due = v.createdAt().plus(spec.intervalDuration());
+            body.put("nextJudgementAt", (due.isAfter(now) ? due : now).toString());
+            Map<String, Object> decision = new LinkedHashMap<>();
+            decision.put("move", d.move().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            decision.put("reason", d.reason());
+            body.put("decisionNow", decision);
+            body.put("figures", d.figures());
+            body.put("strategy", spec);
+            return body;
+        }), () -> HttpErrors.send(ctx.response(), 404, "not_found", "service '" + scope.service() + "' has no progressive "
+                + "rollout running in environment '" + scope.environment() + "' (see GET .../history for past ones)",
+                "service"));
+    }
+
+    /** pause, resume, promote or abort the running rollout, as a new version noting who did it. */
+    private void progressiveAction(RoutingContext ctx) {
+        Scope scope = scope(ctx);
+        if (scope == null) {
+            return;
+        }
+        String action = ctx.pathParam("action");
+        if (!List.of("pause", "resume", "promote", "abort").contains(action)) {
+            HttpErrors.send(ctx.response(), 404, "not_found", "no action '" + (action.length() > 40 ? action.substring(0, 40)
+                    + "..." : action) + "': pause, resume, promote or abort", "action");
+            return;
+        }
+        String actor = actor(ctx);
+        String[] conflict = new String[1];
+        respond(ctx, database.blocking(c -> {
+            var current = StrategyStore.current(c, scope).filter(v -> v.strategy().isProgressive());
+            if (current.isEmpty()) {
+                conflict[0] = "service '" + scope.service() + "' has no progressive rollout running in environment '"
+                        + scope.environment() + "'";
+                return null;
+            }
+            Version v = current.get();
+            Strategy spec = v.strategy();
+            boolean paused = Boolean.TRUE.equals(spec.paused());
+            if (action.equals("pause") == paused && (action.equals("pause") || action.equals("resume"))) {
+                conflict[0] = "the rollout is " + (paused ? "already paused" : "not paused");
+                return null;
+            }
+            Strategy next = switch (action) {
+                case "pause" -> spec.atStep(spec.step(), true);
+                case "resume" -> spec.atStep(spec.step(), false);
+                case "promote" -> new Strategy(Strategy.CANARY, Map.of(spec.candidate(), 100));
+                default -> new Strategy(Strategy.CANARY, Map.of(spec.baseline(), 100));
+            };
+            String event = switch (action) {
+                case "pause" -> "paused";
+                case "resume" -> "resumed";
+                case "promote" -> "promoted";
+                default -> "aborted";
+            };
+            String message = event + " by " + actor + " at step " + (spec.step() + 1) + " of " + spec.steps().size()
+                    + " (" + spec.steps().get(spec.step()) + " % to " + spec.candidate() + ")";
+            return StrategyStore.put(c, scope, next, actor, null, ProgressiveRollouts.note(event, message, null),
+                    v.version()).map(RoutingResource::version).orElseGet(() -> {
+                        conflict[0] = "the strategy changed meanwhile; look again";
+                        return null;
+                    });
+        }), () -> HttpErrors.send(ctx.response(), 409, "conflict", conflict[0], "action"));
     }
 
     /**
@@ -279,6 +376,9 @@ final class RoutingResource {
         out.put("changedAt", v.createdAt() == null ? null : v.createdAt().toString());
         if (v.rollbackOf() != null) {
             out.put("rollbackOf", v.rollbackOf());
+        }
+        if (v.note() != null) {
+            out.put("note", v.note());
         }
         return out;
     }

@@ -22,7 +22,11 @@ final class StrategyStore {
 
     /** One version of a service's strategy in one environment. */
     record Version(String service, String environment, int version, Strategy strategy, String actor,
-                   Integer rollbackOf, Instant createdAt) {
+                   Integer rollbackOf, Instant createdAt, Map<String, Object> note) {
+        Version(String service, String environment, int version, Strategy strategy, String actor, Integer rollbackOf,
+                Instant createdAt) {
+            this(service, environment, version, strategy, actor, rollbackOf, createdAt, null);
+        }
     }
 
     /** Where a strategy applies. */
@@ -42,8 +46,8 @@ final class StrategyStore {
     }
 
     private static List<Version> versions(Connection c, Scope scope, int limit) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("select version, spec::text, actor, rollback_of, created_at "
-                + "from routing_strategies where tenant = ? and service = ? and environment = ? "
+        try (PreparedStatement s = c.prepareStatement("select version, spec::text, actor, rollback_of, created_at, "
+                + "note::text from routing_strategies where tenant = ? and service = ? and environment = ? "
                 + "order by version desc limit ?")) {
             s.setString(1, scope.tenant());
             s.setString(2, scope.service());
@@ -53,8 +57,9 @@ final class StrategyStore {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     int rollbackOf = rs.getInt(4);
+                    Integer of = rs.wasNull() ? null : rollbackOf;
                     out.add(new Version(scope.service(), scope.environment(), rs.getInt(1), read(rs.getString(2)),
-                            rs.getString(3), rs.wasNull() ? null : rollbackOf, rs.getTimestamp(5).toInstant()));
+                            rs.getString(3), of, rs.getTimestamp(5).toInstant(), note(rs.getString(6))));
                 }
             }
             return out;
@@ -62,7 +67,7 @@ final class StrategyStore {
     }
 
     static Optional<Version> version(Connection c, Scope scope, int version) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("select spec::text, actor, rollback_of, created_at "
+        try (PreparedStatement s = c.prepareStatement("select spec::text, actor, rollback_of, created_at, note::text "
                 + "from routing_strategies where tenant = ? and service = ? and environment = ? and version = ?")) {
             s.setString(1, scope.tenant());
             s.setString(2, scope.service());
@@ -73,8 +78,9 @@ final class StrategyStore {
                     return Optional.empty();
                 }
                 int rollbackOf = rs.getInt(3);
+                Integer of = rs.wasNull() ? null : rollbackOf;
                 return Optional.of(new Version(scope.service(), scope.environment(), version, read(rs.getString(1)),
-                        rs.getString(2), rs.wasNull() ? null : rollbackOf, rs.getTimestamp(4).toInstant()));
+                        rs.getString(2), of, rs.getTimestamp(4).toInstant(), note(rs.getString(5))));
             }
         }
     }
@@ -86,6 +92,17 @@ final class StrategyStore {
      * @param rollbackOf the version this one restores, or null for a plain change
      */
     static Version put(Connection c, Scope scope, Strategy strategy, String actor, Integer rollbackOf) throws SQLException {
+        return put(c, scope, strategy, actor, rollbackOf, null, null).orElseThrow();
+    }
+
+    /**
+     * As {@link #put(Connection, Scope, Strategy, String, Integer)}, with a note saying why (kept with the version and
+     * in the audit trail), and only if the current version is still {@code ifCurrent} (when given): a move decided
+     * on one version is never applied over a change made meanwhile. Empty if the current version was another.
+     * An operator's change made while a progressive rollout runs is noted as stopping it.
+     */
+    static Optional<Version> put(Connection c, Scope scope, Strategy strategy, String actor, Integer rollbackOf,
+                                 Map<String, Object> note, Integer ifCurrent) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
@@ -93,12 +110,25 @@ final class StrategyStore {
                 lock.setString(1, "routing_strategies|" + scope.tenant() + "|" + scope.service() + "|" + scope.environment());
                 lock.execute();
             }
-            int next = current(c, scope).map(v -> v.version() + 1).orElse(1);
+            Optional<Version> current = current(c, scope);
+            if (ifCurrent != null && current.map(Version::version).orElse(0) != ifCurrent.intValue()) {
+                c.rollback();
+                return Optional.empty();
+            }
+            if (note == null && current.isPresent() && current.get().strategy().isProgressive()) {
+                Strategy running = current.get().strategy();
+                note = new LinkedHashMap<>();
+                note.put("event", "stopped");
+                note.put("message", "this change stopped the progressive rollout of " + running.candidate()
+                        + " at step " + (running.step() + 1) + " of " + running.steps().size() + " ("
+                        + running.steps().get(running.step()) + " %)");
+            }
+            int next = current.map(v -> v.version() + 1).orElse(1);
             String spec = Json.write(strategy);
             Instant created;
             try (PreparedStatement s = c.prepareStatement("insert into routing_strategies "
-                    + "(tenant, service, environment, version, spec, actor, rollback_of) values (?, ?, ?, ?, ?::jsonb, ?, ?) "
-                    + "returning created_at")) {
+                    + "(tenant, service, environment, version, spec, actor, rollback_of, note) "
+                    + "values (?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb) returning created_at")) {
                 s.setString(1, scope.tenant());
                 s.setString(2, scope.service());
                 s.setString(3, scope.environment());
@@ -110,6 +140,7 @@ final class StrategyStore {
                 } else {
                     s.setInt(7, rollbackOf);
                 }
+                s.setString(8, note == null ? null : Json.write(note));
                 try (ResultSet rs = s.executeQuery()) {
                     rs.next();
                     created = rs.getTimestamp(1).toInstant();
@@ -122,6 +153,9 @@ final class StrategyStore {
             if (rollbackOf != null) {
                 detail.put("rollbackOf", rollbackOf);
             }
+            if (note != null) {
+                detail.put("note", note);
+            }
             try (PreparedStatement s = c.prepareStatement(
                     "insert into audit_trail (tenant, actor, action, subject, detail) values (?, ?, ?, ?, ?::jsonb)")) {
                 s.setString(1, scope.tenant());
@@ -132,7 +166,8 @@ final class StrategyStore {
                 s.executeUpdate();
             }
             c.commit();
-            return new Version(scope.service(), scope.environment(), next, strategy, actor, rollbackOf, created);
+            return Optional.of(new Version(scope.service(), scope.environment(), next, strategy, actor, rollbackOf,
+                    created, note));
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
@@ -169,6 +204,18 @@ final class StrategyStore {
             }
         }
         return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> note(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readValue(json, LinkedHashMap.class);
+        } catch (java.io.IOException e) {
+            return Map.of("unreadable", json);
+        }
     }
 
     private static Strategy read(String json) {
