@@ -4,21 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hazelcast.core.HazelcastInstance;
 import io.switchboard.client.Switchboard;
 import io.switchboard.client.SwitchboardOptions;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
-import io.switchboard.discovery.DiscoveryConfig;
-import io.switchboard.discovery.DiscoveryService;
 import io.switchboard.testsupport.RealStores;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestHazelcast;
 import io.switchboard.testsupport.TestPostgres;
 import io.switchboard.testsupport.Tokens;
-import io.switchboard.tracing.TracingConfig;
-import io.switchboard.tracing.TracingService;
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,38 +36,27 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealStores.class)
 class ProgressiveRolloutTest {
-    private static final SwitchboardOptions OPTIONS = SwitchboardOptions.defaults()
-            .withTtl(Duration.ofSeconds(10))
-            .withResolveTimeout(Duration.ofSeconds(10))
-            .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2))
-            .withBuffer(100_000, Duration.ofMillis(50));
-
+    private static final SwitchboardOptions OPTIONS = ClientStack.OPTIONS;
+    private static ClientStack stack;
     private static ServiceHarness harness;
-    private static RoutingDatabase database;
+    private static TestPostgres postgres;
+    private static TestHazelcast hazelcast;
 
     @BeforeAll
     static void start(TestPostgres pg, TestHazelcast cluster) {
-        HazelcastInstance member = cluster.member();
-        harness = new ServiceHarness();
-        database = new RoutingDatabase(harness.vertx(), new DatabaseConfig(pg.newDatabase(), pg.user(), pg.password(), 4),
-                harness.registry());
-        TracingConfig tracing = TracingConfig.DEFAULT.withSlots(200_000 / RoutingFixture.CONFIG.ringShards(),
-                RoutingFixture.CONFIG.ringShards()).withQuotas(TracingConfig.Quotas.NONE);
-        harness.serve(vertx -> List.of(
-                new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT, member, Tokens.verifier(), harness.registry()),
-                new TracingService(vertx, ServiceHarness.LIMITS, tracing, member, Tokens.verifier(), harness.registry()),
-                new RoutingService(vertx, database, member, Tokens.verifier(), RoutingFixture.CONFIG, harness.registry())));
-        await().atMost(Duration.ofSeconds(60)).until(() -> harness.get("/ready", null).statusCode() == 200);
+        stack = new ClientStack(pg, cluster);
+        harness = stack.harness;
+        postgres = pg;
+        hazelcast = cluster;
     }
 
     @AfterAll
     static void stop() {
-        harness.close();
-        database.close();
+        stack.close();
     }
 
     private static Switchboard connect(String tenant, SwitchboardOptions options) {
-        return Switchboard.connect(URI.create("ws://127.0.0.1:" + harness.port()), () -> Tokens.client(tenant), options);
+        return stack.connect(tenant, options);
     }
 
     private static JsonNode call(String tenant, String method, String path, String body) {
@@ -201,6 +184,43 @@ class ProgressiveRolloutTest {
                 synchronized (seen) {
                     assertThat(seen.getOrDefault("1.6.0", 0)).isLessThan(5);
                 }
+            } finally {
+                running.set(false);
+                load.join();
+            }
+        }
+    }
+
+    @Test
+    void routingReplicasStoppingMidRolloutLeaveItToGoOnWithEachMoveMadeOnce() throws Exception {
+        String tenant = "progressive-failover";
+        // Two more routing replicas on the same database: whichever holds the evaluation's lock when it stops, another
+        // takes over from the state in PostgreSQL.
+        RoutingFixture second = new RoutingFixture(postgres, stack.databaseUrl, hazelcast.client(), RoutingFixture.CONFIG);
+        RoutingFixture third = new RoutingFixture(postgres, stack.databaseUrl, hazelcast.client(), RoutingFixture.CONFIG);
+        try (second; third;
+             Switchboard provider = connect(tenant, OPTIONS);
+             Switchboard gateway = connect(tenant, OPTIONS.withIdentity("gateway", "prod", "gw-1"))) {
+            register(provider, "pay-1", "1.4.0");
+            register(provider, "pay-2", "1.8.0");
+            AtomicBoolean running = new AtomicBoolean(true);
+            Thread load = caller(gateway, running, v -> false, new HashMap<>());
+            try {
+                call(tenant, "PUT", "/api/v1/routing/payments?environment=prod", "{\"strategy\": \"progressive\", "
+                        + "\"baseline\": \"1.4.0\", \"candidate\": \"1.8.0\", \"steps\": [20, 40, 60, 100], "
+                        + "\"interval\": \"5s\", \"minCalls\": 30}");
+                await().atMost(Duration.ofSeconds(30)).until(() -> historyHas(tenant, "advanced"));
+                second.close();
+                await().atMost(Duration.ofSeconds(30)).until(() -> history(tenant).stream()
+                        .filter(v -> "advanced".equals(v.at("/note/event").asText())).count() >= 2);
+                third.close();
+                await().atMost(Duration.ofSeconds(60)).until(() -> historyHas(tenant, "promoted"));
+                List<String> events = history(tenant).stream().map(v -> v.at("/note/event").asText("")).toList();
+                assertThat(events).as("each step moved once").containsExactly("", "advanced", "advanced", "advanced",
+                        "promoted");
+                List<Integer> percents = history(tenant).stream().skip(1).limit(3)
+                        .map(v -> v.at("/strategy/steps").get(v.at("/strategy/step").asInt()).asInt()).toList();
+                assertThat(percents).containsExactly(40, 60, 100);
             } finally {
                 running.set(false);
                 load.join();

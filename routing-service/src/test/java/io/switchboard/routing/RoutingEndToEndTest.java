@@ -3,20 +3,15 @@ package io.switchboard.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hazelcast.core.HazelcastInstance;
 import io.switchboard.client.Switchboard;
 import io.switchboard.client.SwitchboardOptions;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
-import io.switchboard.discovery.DiscoveryConfig;
-import io.switchboard.discovery.DiscoveryService;
 import io.switchboard.testsupport.RealStores;
 import io.switchboard.testsupport.ServiceHarness;
 import io.switchboard.testsupport.TestHazelcast;
 import io.switchboard.testsupport.TestPostgres;
 import io.switchboard.testsupport.Tokens;
-import io.switchboard.tracing.TracingConfig;
-import io.switchboard.tracing.TracingService;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -38,38 +33,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealStores.class)
 class RoutingEndToEndTest {
-    private static final SwitchboardOptions OPTIONS = SwitchboardOptions.defaults()
-            .withTtl(Duration.ofSeconds(10))
-            .withResolveTimeout(Duration.ofSeconds(10))
-            .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2))
-            .withBuffer(100_000, Duration.ofMillis(50));
-
+    private static final SwitchboardOptions OPTIONS = ClientStack.OPTIONS;
+    private static ClientStack stack;
     private static ServiceHarness harness;
     private static RoutingDatabase database;
 
     @BeforeAll
     static void start(TestPostgres pg, TestHazelcast cluster) {
-        HazelcastInstance member = cluster.member();
-        harness = new ServiceHarness();
-        database = new RoutingDatabase(harness.vertx(), new DatabaseConfig(pg.newDatabase(), pg.user(), pg.password(), 4),
-                harness.registry());
-        TracingConfig tracing = TracingConfig.DEFAULT.withSlots(200_000 / RoutingFixture.CONFIG.ringShards(), RoutingFixture.CONFIG.ringShards())
-                .withQuotas(TracingConfig.Quotas.NONE);
-        harness.serve(vertx -> List.of(
-                new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT, member, Tokens.verifier(), harness.registry()),
-                new TracingService(vertx, ServiceHarness.LIMITS, tracing, member, Tokens.verifier(), harness.registry()),
-                new RoutingService(vertx, database, member, Tokens.verifier(), RoutingFixture.CONFIG, harness.registry())));
-        await().atMost(Duration.ofSeconds(60)).until(() -> harness.get("/ready", null).statusCode() == 200);
+        stack = new ClientStack(pg, cluster);
+        harness = stack.harness;
+        database = stack.database;
     }
 
     @AfterAll
     static void stop() {
-        harness.close();
-        database.close();
+        stack.close();
     }
 
     private static Switchboard connect(String tenant, SwitchboardOptions options) {
-        return Switchboard.connect(URI.create("ws://127.0.0.1:" + harness.port()), () -> Tokens.client(tenant), options);
+        return stack.connect(tenant, options);
     }
 
     private static Node node(String id, String service, String version) {
