@@ -174,8 +174,8 @@ function route() {
   closeView();
   banner(null);
   const [, name, arg] = (location.hash || '#/services').match(/^#\/([a-z]+)\/?(.*)$/) || [null, 'services', ''];
-  document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('active', a.dataset.view === name || (name === 'trace' && a.dataset.view === 'logs')));
-  const views = { services: servicesView, health: healthView, graph: graphView, logs: logsView, trace: traceView, routing: routingView };
+  document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('active', a.dataset.view === name || (name === 'trace' && a.dataset.view === 'logs') || (name === 'canary' && a.dataset.view === 'routing')));
+  const views = { services: servicesView, health: healthView, graph: graphView, logs: logsView, trace: traceView, routing: routingView, canary: canaryView };
   (views[name] || servicesView)(decodeURIComponent(arg || ''));
 }
 
@@ -567,14 +567,135 @@ async function routingView() {
       const [service, env] = pair.split('|');
       const current = await api(`/api/v1/routing/${encodeURIComponent(service)}?environment=${encodeURIComponent(env)}`);
       const detail = h('tr', { hidden: true }, h('td', { colspan: 6 }));
-      const describe = (st) => st.strategy + (st.split ? ` (${Object.entries(st.split).map(([v, p]) => `${v}: ${p}%`).join(', ')})` : '');
       table.append(h('tr', { class: 'routing-row', 'data-service': service, 'data-environment': env },
-        h('td', {}, service), h('td', {}, env), h('td', { class: 'strategy' }, describe(current.strategy)),
+        h('td', {}, service), h('td', {}, env), h('td', { class: 'strategy' }, describeStrategy(current.strategy)),
         h('td', { class: 'version' }, current.version || 'default'), h('td', { class: 'muted' }, current.changedAt ? `${ago(current.changedAt)} by ${current.changedBy}` : ''),
-        h('td', {}, h('button', { class: 'secondary history-button', onclick: () => toggleHistory(service, env, detail, describe) }, 'History'))), detail);
+        h('td', {}, h('button', { class: 'secondary history-button', onclick: () => toggleHistory(service, env, detail, describeStrategy) }, 'History'),
+          current.strategy.strategy === 'progressive' ? h('a', { class: 'canary-link', href: `#/canary/${encodeURIComponent(service)}/${encodeURIComponent(env)}`, style: 'margin-left:8px' }, 'Canary') : null)), detail);
     }
     out.replaceChildren(pairs.size ? table : h('p', { class: 'muted' }, 'No services yet.'));
   } catch (e) { failed(e, 'Routing'); }
+}
+
+function describeStrategy(st) {
+  if (st.strategy === 'progressive') {
+    return `progressive ${st.baseline} → ${st.candidate} (step ${st.step + 1} of ${st.steps.length}: ${st.steps[st.step]}%${st.paused ? ', paused' : ''})`;
+  }
+  return st.strategy + (st.split ? ` (${Object.entries(st.split).map(([v, p]) => `${v}: ${p}%`).join(', ')})` : '');
+}
+
+// ---------- Canary: a progressive rollout, live ----------
+
+async function canaryView(arg) {
+  const [service, env] = arg.split('/').map(decodeURIComponent);
+  const base = `/api/v1/routing/${encodeURIComponent(service)}`;
+  const q = `environment=${encodeURIComponent(env)}`;
+  const status = h('div', { id: 'canary-status' }, h('p', { class: 'muted' }, 'loading...'));
+  const actions = h('div', { id: 'canary-actions', style: 'margin:8px 0' });
+  const sides = h('div', { id: 'canary-sides' });
+  const charts = h('div', { class: 'charts', id: 'canary-charts' });
+  const moves = h('div', { id: 'canary-moves' });
+  view.replaceChildren(h('div', { class: 'panel' },
+    h('h2', {}, 'Canary ', h('span', { class: 'mono' }, `${service} in ${env}`), ' ', h('a', { href: '#/routing', class: 'muted' }, '← routing')),
+    status, actions, sides, charts),
+  h('div', { class: 'panel' }, h('h2', {}, 'Moves ', h('span', { class: 'muted' }, 'every step, promotion, rollback and operator action is a version')), moves));
+  // Live series: each version's error rate and p99 over the last 30 s, sampled every 2 s while the view is open.
+  const series = new Map();
+  let rollout = null;
+  let dueAt = 0;
+  const act = (action, question) => h('button', {
+    class: action === 'abort' ? 'danger' : action === 'promote' ? '' : 'secondary', id: `canary-${action}`,
+    onclick: async () => {
+      if (question && !confirm(question)) return;
+      try {
+        await api(`${base}/progressive/${action}?${q}`, { method: 'POST' });
+        await refresh();
+      } catch (e) { failed(e, `${action[0].toUpperCase()}${action.slice(1)}`); }
+    },
+  }, action[0].toUpperCase() + action.slice(1));
+  const side = (label, health, version) => h('div', { class: 'canary-side', 'data-side': label },
+    h('h3', {}, `${label} `, h('span', { class: 'mono' }, version)),
+    health && health.calls ? h('div', { class: 'kv' },
+      h('div', { class: 'muted' }, 'calls'), h('div', { class: 'calls' }, `${health.calls} (${health.callsPerSecond}/s)`),
+      h('div', { class: 'muted' }, 'error rate'), h('div', { class: 'error-rate' }, percent(health.errorRate)),
+      h('div', { class: 'muted' }, 'latency p50 / p95 / p99'), h('div', { class: 'mono' }, `${micros(health.latencyMicros.p50)} / ${micros(health.latencyMicros.p95)} / ${micros(health.latencyMicros.p99)}`))
+      : h('p', { class: 'muted' }, 'no calls in this step yet'));
+  const draw = () => {
+    const colours = { baseline: '#2f6fdf', candidate: '#d08a00' };
+    const lines = (pick) => [...series.entries()].map(([name, pts]) => ({ name, color: colours[name] || '#677283', points: pts.map((p) => [p.t, pick(p)]) }));
+    charts.replaceChildren(
+      lineChart('Error rate, last 30 s', lines((p) => p.errorRate), percent),
+      lineChart('p99 latency, last 30 s', lines((p) => p.p99), micros),
+      lineChart('Calls per second, last 30 s', lines((p) => p.rate), (v) => v.toFixed(1)));
+  };
+  const sample = async () => {
+    if (!rollout) return;
+    const health = await api(`${base}/versions?${q}&since=30s`);
+    const now = Date.now();
+    for (const [name, version] of [['baseline', rollout.baseline], ['candidate', rollout.candidate]]) {
+      const v = health.versions.find((x) => x.version === version);
+      const pts = series.get(name) || [];
+      pts.push({ t: now, errorRate: v ? v.errorRate : null, p99: v ? v.latencyMicros.p99 : null, rate: v ? v.callsPerSecond : 0 });
+      while (pts.length > 150) pts.shift();
+      series.set(name, pts);
+    }
+    draw();
+  };
+  const showMoves = async () => {
+    const history = await api(`${base}/history?${q}`);
+    const noted = history.versions.filter((v) => v.note || v.strategy.strategy === 'progressive').slice(0, 30);
+    moves.replaceChildren(noted.length ? h('table', { id: 'canary-moves-table' }, noted.map((v) => h('tr', { class: 'canary-move', 'data-event': v.note?.event || 'started' },
+      h('td', {}, `v${v.version}`), h('td', {}, h('span', { class: `badge ${v.note?.event === 'rolled-back' || v.note?.event === 'aborted' ? 'error' : v.note?.event === 'promoted' ? 'healthy' : 'degraded'}` }, v.note?.event || 'started')),
+      h('td', {}, v.note?.message || describeStrategy(v.strategy)), h('td', { class: 'muted' }, `${ago(v.changedAt)} by ${v.changedBy}`))))
+      : h('p', { class: 'muted' }, 'No rollout yet.'));
+  };
+  const refresh = async () => {
+    // Asked only when the current strategy is a rollout, so that an ended one costs no failed request.
+    const current = await api(`${base}?${q}`);
+    rollout = null;
+    if (current.strategy.strategy === 'progressive') {
+      try {
+        rollout = await api(`${base}/progressive?${q}`);
+      } catch (e) {
+        if (e.status !== 404) throw e;
+      }
+    }
+    await showMoves();
+    if (!rollout) {
+      status.replaceChildren(h('p', { id: 'canary-none' }, 'No progressive rollout is running here now; its moves are below.'));
+      actions.replaceChildren();
+      sides.replaceChildren();
+      return;
+    }
+    dueAt = Date.parse(rollout.nextJudgementAt);
+    const f = rollout.figures;
+    status.replaceChildren(h('div', { class: 'canary-summary' },
+      h('span', { class: 'mono', id: 'canary-versions' }, `${rollout.baseline} → ${rollout.candidate}`), ' · ',
+      h('strong', { id: 'canary-step' }, `step ${rollout.step} of ${rollout.steps.length}: ${rollout.percent}% to the candidate`),
+      rollout.paused ? h('span', { class: 'badge degraded', id: 'canary-paused', style: 'margin-left:8px' }, 'paused') : null, ' · ',
+      h('span', { id: 'canary-due' }), ' · ',
+      h('span', { id: 'canary-decision' }, `now: ${rollout.decisionNow.move} (${rollout.decisionNow.reason})`)));
+    actions.replaceChildren(rollout.paused ? act('resume') : act('pause'),
+      ' ', act('promote', `Send all of ${service}'s calls in ${env} to ${rollout.candidate} now?`),
+      ' ', act('abort', `Send all of ${service}'s calls in ${env} back to ${rollout.baseline} now?`));
+    sides.replaceChildren(h('div', { class: 'charts', style: 'grid-template-columns:1fr 1fr' },
+      side('baseline', f.baseline, rollout.baseline), side('candidate', f.candidate, rollout.candidate)));
+  };
+  const tick = () => {
+    const due = document.getElementById('canary-due');
+    if (due && rollout) {
+      const secs = Math.max(0, Math.round((dueAt - Date.now()) / 1000));
+      due.textContent = rollout.paused ? 'judging paused' : secs > 0 ? `next judgement in ${secs} s` : 'judged every second now (waiting for enough calls)';
+    }
+  };
+  try {
+    await refresh();
+    await sample();
+    tick();
+  } catch (e) { failed(e, 'Canary'); }
+  const timers = [setInterval(() => refresh().catch((e) => failed(e, 'Canary')), 3000),
+    setInterval(() => sample().catch(() => undefined), 2000), setInterval(tick, 1000)];
+  cleanup.push(() => timers.forEach(clearInterval));
 }
 
 async function toggleHistory(service, env, detail, describe) {
@@ -586,7 +707,7 @@ async function toggleHistory(service, env, detail, describe) {
   const latest = history.versions[0]?.version;
   cell.replaceChildren(
     history.versions.length ? h('table', { class: 'history' }, history.versions.map((v) => h('tr', { 'data-version': v.version },
-      h('td', {}, `v${v.version}`), h('td', {}, describe(v.strategy)), h('td', { class: 'muted' }, `${v.changedAt} by ${v.changedBy}${v.rollbackOf ? ` (rollback to v${v.rollbackOf})` : ''}`),
+      h('td', {}, `v${v.version}`), h('td', {}, describe(v.strategy), v.note ? h('div', { class: 'muted note' }, `${v.note.event}: ${v.note.message}`) : null), h('td', { class: 'muted' }, `${v.changedAt} by ${v.changedBy}${v.rollbackOf ? ` (rollback to v${v.rollbackOf})` : ''}`),
       h('td', {}, v.version === latest ? h('span', { class: 'badge healthy' }, 'current') : h('button', {
         class: 'danger rollback-button', 'data-version': v.version,
         onclick: async () => {

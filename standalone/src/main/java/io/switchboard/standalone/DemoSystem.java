@@ -48,6 +48,7 @@ final class DemoSystem implements AutoCloseable {
     private final String clientToken;
     private final Duration badAfter;
     private final Duration badFor;
+    private final Duration rolloutInterval;
     private final List<DemoNode> nodes = new ArrayList<>();
     private final Map<String, DemoNode> byId = new HashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -62,15 +63,21 @@ final class DemoSystem implements AutoCloseable {
      * @param base     the standalone's URL, such as http://127.0.0.1:7700
      * @param badAfter when payments-3 goes bad, after the start
      * @param badFor   how long it stays bad
+     * @param rolloutInterval how long each step of the two progressive rollouts lasts
      */
-    DemoSystem(String base, String clientToken, Duration badAfter, Duration badFor) {
+    DemoSystem(String base, String clientToken, Duration badAfter, Duration badFor, Duration rolloutInterval) {
         this.ws = URI.create(base.replaceFirst("^http", "ws"));
         this.clientToken = clientToken;
         this.badAfter = badAfter;
         this.badFor = badFor;
+        this.rolloutInterval = rolloutInterval;
     }
 
-    /** Registers every node, sets a canary split for orders, and starts the traffic (about 12 requests a second). */
+    /**
+     * Registers every node, sets a canary split for orders, starts two progressive rollouts (inventory 1.1.0, which
+     * is healthy and gets promoted; payments 2.2.0, which fails 40 % of its calls and gets rolled back), and starts
+     * the traffic (about 12 requests a second).
+     */
     void start(String base, String operatorToken) throws Exception {
         startedAt = System.nanoTime();
         add("gateway", "gateway-1", "3.4.1", 4, 0.002);
@@ -83,6 +90,9 @@ final class DemoSystem implements AutoCloseable {
         add("payments", "payments-3", "2.1.0", 25, 0.01);
         add("inventory", "inventory-1", "1.0.4", 8, 0.005);
         add("inventory", "inventory-2", "1.0.4", 30, 0.005);
+        // The candidates of the two progressive rollouts: a good one and a bad one.
+        add("inventory", "inventory-3", "1.1.0", 9, 0.005);
+        add("payments", "payments-4", "2.2.0", 25, 0.4);
         for (DemoNode n : nodes) {
             n.client().discovery().register(n.node()).get(30, TimeUnit.SECONDS);
         }
@@ -91,6 +101,13 @@ final class DemoSystem implements AutoCloseable {
             strategy(base, operatorToken, "orders", "{\"strategy\": \"round-robin\"}");
             strategy(base, operatorToken, "orders", "{\"strategy\": \"canary\", \"split\": {\"1.2.0\": 80, \"1.3.0\": 20}}");
             strategy(base, operatorToken, "payments", "{\"strategy\": \"weighted\"}");
+            String interval = rolloutInterval.toSeconds() + "s";
+            strategy(base, operatorToken, "inventory", "{\"strategy\": \"progressive\", \"baseline\": \"1.0.4\", "
+                    + "\"candidate\": \"1.1.0\", \"steps\": [10, 50, 100], \"interval\": \"" + interval + "\", "
+                    + "\"minCalls\": 30, \"maxLatencyRatio\": 2}");
+            strategy(base, operatorToken, "payments", "{\"strategy\": \"progressive\", \"baseline\": \"2.1.0\", "
+                    + "\"candidate\": \"2.2.0\", \"steps\": [10, 50, 100], \"interval\": \"" + interval + "\", "
+                    + "\"minCalls\": 30}");
         }
         scheduler.scheduleAtFixedRate(() -> Thread.ofVirtual().start(this::request), 0, 80, TimeUnit.MILLISECONDS);
     }

@@ -79,7 +79,9 @@ class DashboardBrowserTest {
             port = s.getLocalPort();
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-Dswitchboard.demo.bad-after=20s", "-cp",
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-Dswitchboard.demo.bad-after=20s",
+                // Long steps, so that the healthy inventory rollout is still running when its view is looked at.
+                "-Dswitchboard.demo.rollout-interval=300s", "-cp",
                 System.getProperty("java.class.path"), Demo.class.getName(), "--port", Integer.toString(port),
                 "--data-dir", dir.resolve("data").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("demo.out").toFile());
@@ -311,6 +313,41 @@ class DashboardBrowserTest {
         assertThat(current.path("version").asInt()).isEqualTo(before + 1);
         assertThat(current.path("rollbackOf").asInt()).isEqualTo(1);
         assertThat(current.at("/strategy/strategy").asText()).isEqualTo("round-robin");
+        noConsoleErrors();
+    }
+
+    @Test
+    void theCanaryViewShowsARolloutLiveAndAnOperatorPausesAndResumesIt() throws Exception {
+        // The demo's bad payments candidate is rolled back by routing on its own, with no one touching anything.
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                get("/api/v1/routing/payments/history?environment=prod").contains("\"event\":\"rolled-back\""));
+        signedIn("routing");
+        assertThat(textOf(By.cssSelector("tr.routing-row[data-service='inventory'] .strategy")))
+                .startsWith("progressive 1.0.4 → 1.1.0");
+        click(By.cssSelector("tr.routing-row[data-service='inventory'] .canary-link"));
+        assertThat(textOf(By.id("canary-step"))).startsWith("step 1 of 3: 10% to the candidate");
+        assertThat(textOf(By.id("canary-versions"))).isEqualTo("1.0.4 → 1.1.0");
+        // Both versions side by side with their figures, and three live charts with a line per version.
+        new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class).until(d ->
+                d.findElements(By.cssSelector(".canary-side .error-rate")).size() == 2
+                        && d.findElements(By.cssSelector("#canary-charts polyline")).size() >= 6
+                        // A few samples (one every 2 s), so that the lines show.
+                        && d.findElements(By.cssSelector("#canary-charts polyline")).getFirst().getAttribute("points")
+                                .split(" ").length >= 5);
+        assertThat(textOf(By.id("canary-due"))).startsWith("next judgement in");
+        assertThat(browser.findElements(By.cssSelector("#canary-moves-table .canary-move"))).isNotEmpty();
+        screenshot("canary");
+        click(By.id("canary-pause"));
+        until(By.id("canary-paused"));
+        assertThat(Json.parse(get("/api/v1/routing/inventory/progressive?environment=prod")).path("paused").asBoolean()).isTrue();
+        assertThat(textOf(By.cssSelector("#canary-moves-table .canary-move"))).contains("paused by");
+        click(By.id("canary-resume"));
+        new WebDriverWait(browser, WAIT).until(d -> d.findElements(By.id("canary-paused")).isEmpty());
+        assertThat(Json.parse(get("/api/v1/routing/inventory/progressive?environment=prod")).path("paused").asBoolean()).isFalse();
+        // The rolled-back payments rollout shows its moves, and why it went.
+        browser.get(base + "/#/canary/payments/prod");
+        until(By.id("canary-none"));
+        assertThat(textOf(By.cssSelector("#canary-moves-table .canary-move[data-event='rolled-back']"))).contains("error rate");
         noConsoleErrors();
     }
 
