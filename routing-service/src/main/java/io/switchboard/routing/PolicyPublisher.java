@@ -113,7 +113,7 @@ final class PolicyPublisher {
                 // Progressive rollouts move first, so that this round publishes their new step. A failure there
                 // leaves the tenant's policies to be published all the same.
                 try {
-                    ProgressiveRollouts.advance(c, tenant, clock.instant());
+                    ProgressiveRollouts.advance(c, tenant, clock.instant(), config.maxCallsPerCaller());
                 } catch (Exception e) {
                     LOG.warn("tenant {}: progressive rollouts could not be judged this round: {}", tenant, e.getMessage());
                 }

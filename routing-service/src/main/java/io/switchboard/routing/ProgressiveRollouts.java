@@ -55,14 +55,14 @@ final class ProgressiveRollouts {
     }
 
     /** Judges each running (not paused) rollout of the tenant and makes its move; returns how many moved. */
-    static int advance(Connection c, String tenant, Instant now) throws SQLException {
+    static int advance(Connection c, String tenant, Instant now, int maxCallsPerCaller) throws SQLException {
         int moved = 0;
         for (Version v : running(c, tenant)) {
             if (Boolean.TRUE.equals(v.strategy().paused())) {
                 continue;
             }
             Scope scope = new Scope(tenant, v.service(), v.environment());
-            ProgressiveJudge.Decision d = judge(c, scope, v, now);
+            ProgressiveJudge.Decision d = judge(c, scope, v, now, maxCallsPerCaller);
             if (d.move() == ProgressiveJudge.Move.HOLD) {
                 continue;
             }
@@ -89,12 +89,13 @@ final class ProgressiveRollouts {
     }
 
     /** The decision the current step would get now (what a round would do, and on which figures). */
-    static ProgressiveJudge.Decision judge(Connection c, Scope scope, Version v, Instant now) throws SQLException {
+    static ProgressiveJudge.Decision judge(Connection c, Scope scope, Version v, Instant now, int maxCallsPerCaller)
+            throws SQLException {
         Strategy spec = v.strategy();
         VersionStats.Health baseline = null;
         VersionStats.Health candidate = null;
         for (VersionStats.Health h : VersionStats.read(c, scope.tenant(), scope.service(), scope.environment(),
-                v.createdAt(), now)) {
+                v.createdAt(), now, maxCallsPerCaller)) {
             if (h.version().equals(spec.baseline())) {
                 baseline = h;
             } else if (h.version().equals(spec.candidate())) {

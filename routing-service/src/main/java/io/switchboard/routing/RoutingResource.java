@@ -85,7 +85,7 @@ final class RoutingResource {
             }
             Version v = current.get();
             Instant now = clock.instant();
-            ProgressiveJudge.Decision d = ProgressiveRollouts.judge(c, scope, v, now);
+            ProgressiveJudge.Decision d = ProgressiveRollouts.judge(c, scope, v, now, config.maxCallsPerCaller());
             Strategy spec = v.strategy();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("service", scope.service());
@@ -191,7 +191,8 @@ final class RoutingResource {
             body.put("from", since.toString());
             body.put("to", now.toString());
             body.put("windowSeconds", config.window().toSeconds());
-            body.put("versions", VersionStats.read(c, scope.tenant(), scope.service(), scope.environment(), since, now)
+            body.put("versions", VersionStats.read(c, scope.tenant(), scope.service(), scope.environment(), since, now,
+                    config.maxCallsPerCaller())
                     .stream().map(VersionStats.Health::toJson).toList());
             return body;
         }));

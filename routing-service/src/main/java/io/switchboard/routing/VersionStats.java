@@ -137,11 +137,12 @@ final class VersionStats {
     }
 
     /**
-     * Each version's health in the windows from {@code since} on (the window holding {@code since} included), the
-     * most called first.
+     * Each version's health in the windows from {@code since} on, the most called first. As for node reputation, each
+     * caller counts at most {@code maxCallsPerCaller} calls per window (more are scaled down to that, their share of
+     * failures and their latency distribution kept), so that no one caller outweighs the others by volume.
      */
     static List<Health> read(Connection c, String tenant, String service, String environment, Instant since,
-                             Instant now) throws SQLException {
+                             Instant now, int maxCallsPerCaller) throws SQLException {
         Map<String, long[]> totals = new LinkedHashMap<>();
         Map<String, long[]> buckets = new HashMap<>();
         Map<String, Set<String>> callers = new HashMap<>();
@@ -156,15 +157,19 @@ final class VersionStats {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     String version = rs.getString(1);
+                    long successes = rs.getLong(3);
+                    long failures = rs.getLong(4);
+                    long calls = successes + failures;
+                    double scale = calls > maxCallsPerCaller ? (double) maxCallsPerCaller / calls : 1;
                     long[] t = totals.computeIfAbsent(version, v -> new long[4]);
-                    t[0] += rs.getLong(3) + rs.getLong(4);
-                    t[1] += rs.getLong(4);
-                    t[2] += rs.getLong(5);
+                    t[0] += Math.round(successes * scale) + Math.round(failures * scale);
+                    t[1] += Math.round(failures * scale);
+                    t[2] += Math.round(rs.getLong(5) * scale);
                     t[3] = Math.max(t[3], rs.getLong(6));
                     long[] b = buckets.computeIfAbsent(version, v -> new long[LatencyHistogram.BUCKETS]);
                     Object[] row = (Object[]) rs.getArray(7).getArray();
                     for (int i = 0; i < Math.min(row.length, b.length); i++) {
-                        b[i] += ((Number) row[i]).longValue();
+                        b[i] += Math.round(((Number) row[i]).longValue() * scale);
                     }
                     callers.computeIfAbsent(version, v -> new HashSet<>()).add(rs.getString(2));
                 }

@@ -108,6 +108,36 @@ class VersionHealthTest {
     }
 
     @Test
+    void oneCallerFloodingFailuresCountsNoMoreThanTheCapPerWindow(TestPostgres pg, TestHazelcast cluster) throws Exception {
+        TraceRings.configureSlots(cluster.member(), RoutingFixture.CONFIG.ringShards(), 200_000);
+        RoutingConfig config = RoutingFixture.CONFIG.withMaxCallsPerCaller(100);
+        long window = System.currentTimeMillis() * 1_000;
+        List<CallOutcome> outcomes = new ArrayList<>();
+        // In one window: a leaked token reporting as "rogue" floods 2,000 failures; an honest caller sees 100 successes.
+        for (int i = 0; i < 2_000; i++) {
+            outcomes.add(at(outcome("vc-a", "rogue", "1.3.0", "prod", false, 2_000), window));
+        }
+        for (int i = 0; i < 100; i++) {
+            outcomes.add(at(outcome("vc-a", "honest", "1.3.0", "prod", true, 2_000), window));
+        }
+        try (RoutingFixture routing = new RoutingFixture(pg, pg.newDatabase(), cluster.client(), config)) {
+            RoutingFixture.append(cluster.member(), outcomes);
+            await().atMost(Duration.ofSeconds(60)).until(() -> routing.scalar(
+                    "select coalesce(sum(successes + failures), 0) from version_outcomes where tenant = 'vc-a'") == 2_100);
+            JsonNode v = version(versions(routing, "vc-a", "environment=prod"), "1.3.0");
+            assertThat(v.path("calls").asLong()).isEqualTo(200);
+            assertThat(v.path("errorRate").asDouble()).isEqualTo(0.5);
+        }
+    }
+
+    /** The outcome at a given time (µs), so that a test's outcomes fall in one window. */
+    private static CallOutcome at(CallOutcome o, long micros) {
+        return new CallOutcome(o.tenant(), o.id(), micros, o.service(), o.node(), o.environment(), o.calleeService(),
+                o.calleeNode(), o.success(), o.latencyMicros(), o.traceId(), o.reporter(), o.calleeVersion(),
+                o.calleeEnvironment());
+    }
+
+    @Test
     void versionsPastTheBoundAreCountedForTheirNodesOnly(TestPostgres pg, TestHazelcast cluster) throws Exception {
         TraceRings.configureSlots(cluster.member(), RoutingFixture.CONFIG.ringShards(), 200_000);
         RoutingConfig config = RoutingFixture.CONFIG.withCardinality(new RoutingConfig.Cardinality(20_000, 1_000, 1_000, 3));
