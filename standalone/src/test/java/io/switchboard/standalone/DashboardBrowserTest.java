@@ -13,11 +13,7 @@ import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Node;
 import io.switchboard.common.model.Span;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +24,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,8 +55,7 @@ class DashboardBrowserTest {
     private static final Path SCREENSHOTS = Path.of("target/screenshots");
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static Process demo;
-    private static Path dir;
+    private static DemoProcess demo;
     private static String base;
     private static String operatorToken;
     private static String clientToken;
@@ -73,43 +66,18 @@ class DashboardBrowserTest {
         assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
                 .as("the browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium "
                         + "chromium-driver (./switchboard test and .ci/run install them when they can)").isTrue();
-        dir = Files.createTempDirectory("switchboard-demo");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-Dswitchboard.demo.bad-after=20s",
-                // Long steps, so that the healthy inventory rollout is still running when its view is looked at.
-                "-Dswitchboard.demo.rollout-interval=300s", "-cp",
-                System.getProperty("java.class.path"), Demo.class.getName(), "--port", Integer.toString(port),
-                "--data-dir", dir.resolve("data").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("demo.out").toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
-        demo = pb.start();
-        Path out = dir.resolve("demo.out");
-        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            if (!demo.isAlive()) {
-                throw new AssertionError("the demo exited with " + demo.exitValue() + ":\n" + Files.readString(out));
-            }
-            return Files.readString(out).contains("Open the dashboard: ");
-        });
-        String text = Files.readString(out);
-        Matcher m = Pattern.compile("Open the dashboard: (http://[^/]+)/\\?token=(\\S+)").matcher(text);
-        assertThat(m.find()).as(text).isTrue();
-        base = m.group(1);
-        operatorToken = m.group(2);
-        Matcher c = Pattern.compile("client token +\\(tenant dev, [^)]*\\): (\\S+)").matcher(text);
-        assertThat(c.find()).as(text).isTrue();
-        clientToken = c.group(1);
+        // Long rollout steps, so that the healthy inventory rollout is still running when its view is looked at.
+        demo = new DemoProcess("-Dswitchboard.demo.bad-after=20s", "-Dswitchboard.demo.rollout-interval=300s");
+        base = demo.base;
+        operatorToken = demo.operatorToken;
+        clientToken = demo.clientToken;
         Files.createDirectories(SCREENSHOTS);
     }
 
     @AfterAll
     static void stopDemo() throws Exception {
         if (demo != null) {
-            demo.destroy();
-            assertThat(demo.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            demo.close();
         }
     }
 
@@ -373,9 +341,6 @@ class DashboardBrowserTest {
     }
 
     private static String get(String path) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", "Bearer " + operatorToken).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return r.body();
+        return demo.get(path);
     }
 }
