@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li><b>When the step's interval has passed</b>, each version needs {@code minCalls} calls in the step, else the
  *       step is held (extended) until they come. A baseline with no calls at all (it has no nodes) leaves the
  *       candidate judged on the ceilings alone. Then the candidate fails when its error rate is above the ceiling or
- *       more than the allowed increase above the baseline's, or its p99 latency is above {@code maxLatencyRatio}
+ *       more than the allowed increase above the baseline's while its 95 % interval lies wholly above the baseline's
+ *       (so chance alone on a small step rarely fails it), or its p99 latency is above {@code maxLatencyRatio}
  *       times the baseline's or above {@code maxP99Ms}. If it fails, it is rolled back; if not, it advances to the
  *       next step, or is promoted after the last.</li>
  * </ul>
@@ -73,11 +74,15 @@ final class ProgressiveJudge {
             return new Decision(Move.HOLD, String.format("too few calls to judge: the candidate had %d and the baseline "
                     + "%d, each needs %d; the step goes on until they have", cCalls, bCalls, min), figures);
         }
-        if (cRate > ceiling) {
+        // Beyond the allowance, and not by chance: the candidate's interval lies above the baseline's (lower bound
+        // over the baseline's upper bound), so one unlucky failure in a small step does not fail it.
+        double cLow = wilsonLow(candidate.failures(), cCalls);
+        boolean worseThanBaseline = bCalls == 0 || cLow > wilsonHigh(baseline.failures(), bCalls);
+        if (cRate > ceiling && worseThanBaseline) {
             return new Decision(Move.ROLL_BACK, String.format("the candidate's error rate %s %% is above the %s %% ceiling",
                     pct(cRate), pct(ceiling)), figures);
         }
-        if (bCalls > 0 && cRate > bRate + increase) {
+        if (bCalls > 0 && cRate > bRate + increase && worseThanBaseline) {
             return new Decision(Move.ROLL_BACK, String.format("the candidate's error rate %s %% is more than %s points "
                     + "above the baseline's %s %%", pct(cRate), pct(increase), pct(bRate)), figures);
         }

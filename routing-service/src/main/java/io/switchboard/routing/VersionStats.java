@@ -13,11 +13,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The health of each version of a service ({@code version_outcomes}): outcomes that name the called node's version,
@@ -143,44 +141,53 @@ final class VersionStats {
      */
     static List<Health> read(Connection c, String tenant, String service, String environment, Instant since,
                              Instant now, int maxCallsPerCaller) throws SQLException {
+        // Summed in the database, each row (a caller's window) scaled down to the cap first: what comes back is a
+        // row per version and a row per version and bucket, however many windows and callers the span holds.
+        String rows = "(select version, caller, successes, failures, latency_sum_micros, latency_max_micros, "
+                + "latency_buckets, least(1.0, ?::float8 / greatest(1, successes + failures)) as scale "
+                + "from version_outcomes where tenant = ? and service = ? and environment = ? and window_start >= ?) r";
         Map<String, long[]> totals = new LinkedHashMap<>();
-        Map<String, long[]> buckets = new HashMap<>();
-        Map<String, Set<String>> callers = new HashMap<>();
-        try (PreparedStatement s = c.prepareStatement("select version, caller, successes, failures, latency_sum_micros, "
-                + "latency_max_micros, latency_buckets from version_outcomes where tenant = ? and service = ? "
-                + "and environment = ? and window_start >= ?")) {
-            s.setString(1, tenant);
-            s.setString(2, service);
-            s.setString(3, environment);
-            s.setTimestamp(4, Timestamp.from(since));
-            s.setFetchSize(1_000);
+        Map<String, Integer> callers = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("select version, sum(round(successes * scale)), "
+                + "sum(round(failures * scale)), sum(round(latency_sum_micros * scale)), max(latency_max_micros), "
+                + "count(distinct caller) from " + rows + " group by version")) {
+            bind(s, maxCallsPerCaller, tenant, service, environment, since);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    String version = rs.getString(1);
-                    long successes = rs.getLong(3);
-                    long failures = rs.getLong(4);
-                    long calls = successes + failures;
-                    double scale = calls > maxCallsPerCaller ? (double) maxCallsPerCaller / calls : 1;
-                    long[] t = totals.computeIfAbsent(version, v -> new long[4]);
-                    t[0] += Math.round(successes * scale) + Math.round(failures * scale);
-                    t[1] += Math.round(failures * scale);
-                    t[2] += Math.round(rs.getLong(5) * scale);
-                    t[3] = Math.max(t[3], rs.getLong(6));
-                    long[] b = buckets.computeIfAbsent(version, v -> new long[LatencyHistogram.BUCKETS]);
-                    Object[] row = (Object[]) rs.getArray(7).getArray();
-                    for (int i = 0; i < Math.min(row.length, b.length); i++) {
-                        b[i] += Math.round(((Number) row[i]).longValue() * scale);
+                    long failures = rs.getLong(3);
+                    totals.put(rs.getString(1), new long[] {rs.getLong(2) + failures, failures, rs.getLong(4), rs.getLong(5)});
+                    callers.put(rs.getString(1), rs.getInt(6));
+                }
+            }
+        }
+        Map<String, long[]> buckets = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("select version, i, sum(round(b * scale)) from " + rows
+                + " cross join lateral unnest(r.latency_buckets) with ordinality as u(b, i) group by version, i")) {
+            bind(s, maxCallsPerCaller, tenant, service, environment, since);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    int i = rs.getInt(2) - 1;
+                    if (i >= 0 && i < LatencyHistogram.BUCKETS) {
+                        buckets.computeIfAbsent(rs.getString(1), v -> new long[LatencyHistogram.BUCKETS])[i] = rs.getLong(3);
                     }
-                    callers.computeIfAbsent(version, v -> new HashSet<>()).add(rs.getString(2));
                 }
             }
         }
         double seconds = Math.max(1, Duration.between(since, now).toMillis() / 1_000.0);
         List<Health> out = new ArrayList<>();
-        totals.forEach((version, t) -> out.add(new Health(version, t[0], t[1], t[2], t[3], buckets.get(version),
-                callers.get(version).size(), seconds)));
+        totals.forEach((version, t) -> out.add(new Health(version, t[0], t[1], t[2], t[3],
+                buckets.getOrDefault(version, new long[LatencyHistogram.BUCKETS]), callers.get(version), seconds)));
         out.sort(Comparator.comparingLong(Health::calls).reversed().thenComparing(Health::version));
         return out;
+    }
+
+    private static void bind(PreparedStatement s, int cap, String tenant, String service, String environment,
+                             Instant since) throws SQLException {
+        s.setDouble(1, cap);
+        s.setString(2, tenant);
+        s.setString(3, service);
+        s.setString(4, environment);
+        s.setTimestamp(5, Timestamp.from(since));
     }
 
     /** Deletes counts of windows before {@code before}. */

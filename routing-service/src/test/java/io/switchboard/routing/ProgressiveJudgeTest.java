@@ -65,6 +65,17 @@ class ProgressiveJudgeTest {
     }
 
     @Test
+    void oneFailureInASmallStepIsChanceNotAReasonToRollBack() {
+        // 1 in 30 is 3.3 %, more than a point above the baseline's 0.5 %, but its interval overlaps the baseline's.
+        Strategy small = Strategy.progressive("1.0.0", "1.1.0", List.of(10, 50, 100), "1m", 30, 1, 2, 5, null);
+        var d = ProgressiveJudge.judge(small, health("1.0.0", 700, 4, 2_000), health("1.1.0", 30, 1, 2_000), DONE);
+        assertThat(d.move()).isEqualTo(Move.ADVANCE);
+        // Consistently worse over more calls is not chance.
+        var worse = ProgressiveJudge.judge(small, health("1.0.0", 3_000, 30, 2_000), health("1.1.0", 300, 9, 2_000), DONE);
+        assertThat(worse.move()).isEqualTo(Move.ROLL_BACK);
+    }
+
+    @Test
     void aCandidateThatIsOnlySlowerIsRolledBackAtTheStepsEnd() {
         var b = health("1.0.0", 1_000, 0, 2_000);
         var c = health("1.1.0", 200, 0, 3_000);
