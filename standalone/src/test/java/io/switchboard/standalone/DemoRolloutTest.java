@@ -35,11 +35,12 @@ class DemoRolloutTest {
     @Test
     void theHealthyCandidateIsPromotedAndTheFailingOneRolledBackOnTheirOwn() throws Exception {
         try (DemoProcess demo = new DemoProcess("-Dswitchboard.demo.bad-after=10m", "-Dswitchboard.demo.rollout-interval=8s")) {
-            long started = System.nanoTime();
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> events(demo, "payments").contains("rolled-back"));
-            // Two intervals of 8 s, plus the time for its first calls to be reported and counted.
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> !events(demo, "payments").isEmpty());
+            // The failing candidate never gets past its first step (10 %), however slowly its calls arrive on a
+            // loaded machine: a step with too few calls holds, and one with enough fails.
+            assertThat(events(demo, "payments")).as("payments' moves: %s", moves(demo, "payments"))
+                    .containsExactly("rolled-back");
             JsonNode rolledBack = moves(demo, "payments").getLast();
             assertThat(rolledBack.at("/strategy/split/2.1.0").asInt()).isEqualTo(100);
             assertThat(rolledBack.at("/note/figures/candidate/version").asText()).isEqualTo("2.2.0");
