@@ -31,23 +31,45 @@ final class PropagationBench {
     static void run(Path work) throws Exception {
         System.out.println("== propagation: register/deregister -> subscriber (20 connections x 200 nodes, each 2 ms apart: 10,000/s)");
         try (ServerProcess server = new ServerProcess(work.resolve("propagation"), "1g", Map.of("SWITCHBOARD_QUOTA_NODES", "0"))) {
-            System.out.printf("  standalone started in %.1f s (pid %d)%n", server.start().toMillis() / 1e3, server.pid());
-            // The first round meets a cold server; a server that has run a while has its hot code compiled, which on
-            // 2 cores takes a couple of dozen rounds (the JIT competes with the load for the cores). Both are shown.
-            int warmups = Integer.getInteger("bench.warmups", 25);
-            round(server, "cold", "first round, cold server");
+            System.out.printf("  standalone started and ready in %.1f s (pid %d)%n", server.start().toMillis() / 1e3, server.pid());
+            double cpuAtStart = server.cpuSeconds();
+            String warmUp = server.startupLine("warm-up");
+            System.out.println("  " + (warmUp == null ? "no warm-up (warmup.max-duration=0s)" : warmUp.trim())
+                    + String.format("; server CPU to ready %.1f s", cpuAtStart));
+            // The first round meets a server that has just become ready; the rounds after it run on the same tenant
+            // (a customer's system redeploying), then some on a tenant each (a new customer's first deploy).
+            int rounds = Integer.getInteger("bench.rounds", 25);
+            int newTenantRounds = Integer.getInteger("bench.new-tenant-rounds", 5);
+            round(server, "t0", "first round, fresh server (a new tenant)");
             StringBuilder p99s = new StringBuilder();
-            for (int w = 0; w < warmups; w++) {
-                p99s.append(w == 0 ? "" : ", ").append(Math.round(round(server, "warmup-" + w, null)));
+            double worst = 0;
+            int worstAt = 0;
+            for (int r = 2; r <= rounds + 1; r++) {
+                boolean last = r == rounds + 1;
+                double p99 = round(server, "t0", last ? "round " + r + ", same tenant" : null);
+                p99s.append(r == 2 ? "" : ", ").append(String.format("%.1f", p99));
+                if (r >= 4 && p99 > worst) {
+                    worst = p99;
+                    worstAt = r;
+                }
             }
-            System.out.println("  register p99 of the rounds between, in ms: " + p99s);
-            round(server, "warm", "after " + (warmups + 1) + " rounds");
+            System.out.println("  register p99 of rounds 2-" + (rounds + 1) + " on the same tenant, in ms: " + p99s);
+            System.out.printf("  worst register p99 from the 4th round on: %.1f ms (round %d)%n", worst, worstAt);
+            StringBuilder fresh = new StringBuilder();
+            for (int r = 1; r <= newTenantRounds; r++) {
+                double p99 = round(server, "new" + r, r == newTenantRounds ? "a new tenant's first round, warm server" : null);
+                fresh.append(r == 1 ? "" : ", ").append(String.format("%.1f", p99));
+            }
+            System.out.println("  register p99 of " + newTenantRounds + " rounds each on a new tenant, in ms: " + fresh);
         }
         EtcdPeer.propagation(work.resolve("etcd"));
     }
 
-    /** One round on a tenant of its own: registrations, then deregistrations, each timed at the subscriber. */
-    /** @return the register p99, in milliseconds */
+    /**
+     * One round on the given tenant: registrations, then deregistrations, each timed at the subscriber.
+     *
+     * @return the register p99, in milliseconds
+     */
     private static double round(ServerProcess server, String tenant, String label) throws Exception {
         String client = io.switchboard.common.auth.DevTokens.issue(io.switchboard.common.auth.DevTokens.DEV_SECRET, tenant,
                 io.switchboard.common.auth.Role.CLIENT, java.time.Duration.ofHours(1), java.time.Instant.now());

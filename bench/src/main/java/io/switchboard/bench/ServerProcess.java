@@ -78,6 +78,16 @@ final class ServerProcess implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - started);
     }
 
+    /** The start-up line of a component (such as "warm-up"), or null if it printed none. */
+    String startupLine(String component) throws IOException {
+        for (String line : Files.readString(output).split("\n")) {
+            if (line.startsWith("  " + component + " ")) {
+                return line;
+            }
+        }
+        return null;
+    }
+
     private static String token(String out, String label) {
         Matcher m = Pattern.compile(label + "[^:]*: (\\S+)").matcher(out);
         if (!m.find()) {

@@ -80,6 +80,11 @@ public final class DiscoveryService implements SwitchboardService {
     }
 
     @Override
+    public io.switchboard.common.service.WarmUp.Warmer warmer(io.switchboard.common.service.WarmUp.Context context) {
+        return new DiscoveryWarmer(context, hazelcast, hub);
+    }
+
+    @Override
     public String name() {
         return "discovery";
     }

@@ -19,6 +19,8 @@ final class SubscriptionHub {
     private final NodeRegistry registry;
     private final PolicyStore policies;
     private final Map<String, TenantWatch> watches = new ConcurrentHashMap<>();
+    /** Tenants whose last listener is being removed. */
+    private final Set<String> closing = ConcurrentHashMap.newKeySet();
 
     SubscriptionHub(NodeRegistry registry, PolicyStore policies) {
         this.registry = registry;
@@ -79,6 +81,12 @@ final class SubscriptionHub {
         return out;
     }
 
+    /** Whether this replica still listens to the tenant's registry (a subscription of it is open or closing). */
+    boolean watching(String tenant) {
+        TenantWatch w = watches.get(tenant);
+        return w != null || closing.contains(tenant);
+    }
+
     void remove(String tenant, Subscription subscription) {
         subscription.close();
         TenantWatch closing = null;
@@ -90,7 +98,8 @@ final class SubscriptionHub {
             }
         }
         if (closing != null) {
-            closing.close();
+            this.closing.add(tenant);
+            closing.close().onComplete(ar -> this.closing.remove(tenant));
         }
     }
 
@@ -107,17 +116,19 @@ final class SubscriptionHub {
             ready = Future.all(nodes, policies).mapEmpty();
         }
 
-        void close() {
-            nodes.onSuccess(TenantWatch::closeQuietly);
-            policies.onSuccess(TenantWatch::closeQuietly);
+        /** Removes both listeners; completes when they are gone (or could not be removed, which is logged). */
+        Future<Void> close() {
+            return Future.join(nodes.compose(TenantWatch::closeQuietly), policies.compose(TenantWatch::closeQuietly))
+                    .<Void>mapEmpty().otherwiseEmpty();
         }
 
-        private static void closeQuietly(AutoCloseable handle) {
+        private static Future<Void> closeQuietly(AutoCloseable handle) {
             try {
                 handle.close();
             } catch (Exception e) {
                 LOG.warn("could not remove a registry listener: {}", e.getMessage());
             }
+            return Future.succeededFuture();
         }
     }
 }

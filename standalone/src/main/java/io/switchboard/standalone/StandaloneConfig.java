@@ -11,7 +11,7 @@ import java.time.Duration;
 
 /** Standalone's configuration (standalone.properties), with the command line applied on top. */
 record StandaloneConfig(HttpConfig http, ProtocolLimits ws, AuthConfig auth, Path dataDir, String devTenant,
-                        Duration devTokenTtl, int hazelcastPort) {
+                        Duration devTokenTtl, int hazelcastPort, io.switchboard.common.service.WarmUp.Config warmUp) {
 
     static StandaloneConfig from(ConfigSource c, LauncherOptions options) {
         if (options.port() != null) {
@@ -30,7 +30,8 @@ record StandaloneConfig(HttpConfig http, ProtocolLimits ws, AuthConfig auth, Pat
         }
         return new StandaloneConfig(http, ProtocolLimits.from(c), auth,
                 Path.of(c.nonEmpty("data-dir")).toAbsolutePath().normalize(), c.nonEmpty("dev.tenant"),
-                c.duration("dev.token-ttl", Duration.ofMinutes(1), Duration.ofDays(365)), c.port("hazelcast.port"));
+                c.duration("dev.token-ttl", Duration.ofMinutes(1), Duration.ofDays(365)), c.port("hazelcast.port"),
+                io.switchboard.common.service.WarmUp.Config.from(c));
     }
 
     private static boolean isLoopback(String host) {

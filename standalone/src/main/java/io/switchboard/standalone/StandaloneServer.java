@@ -8,6 +8,7 @@ import io.switchboard.common.hazelcast.HazelcastConnector;
 import io.switchboard.common.observe.Metrics;
 import io.switchboard.common.protocol.ProtocolLimits;
 import io.switchboard.common.service.HttpHostVerticle;
+import io.switchboard.common.service.WarmUp;
 import io.switchboard.common.service.ServiceMain;
 import io.switchboard.common.service.SwitchboardService;
 import io.switchboard.discovery.DiscoveryConfig;
@@ -109,7 +110,7 @@ final class StandaloneServer {
                 new QueryService(vertx, history, hazelcast, historyConfig(tracing), verifier, registry),
                 new RoutingService(vertx, database, hazelcast, verifier,
                         RoutingConfig.from(serviceDefaults("routing.properties")), registry));
-        HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry);
+        HttpHostVerticle host = new HttpHostVerticle(config.http(), ws, services, List.of(), registry, config.warmUp());
         try {
             vertx.deployVerticle(host).await(2, TimeUnit.MINUTES);
         } catch (Exception e) {
@@ -120,6 +121,13 @@ final class StandaloneServer {
         }
         port = host.actualPort();
         line("services", started, "discovery, tracing, query, routing on port " + port);
+        if (config.warmUp().enabled()) {
+            // The URL is printed once this is done: until then /ready answers 503.
+            long warming = System.nanoTime();
+            WarmUp.Report report = host.warmedUp().await(config.warmUp().maxDuration().toMillis() + 60_000,
+                    TimeUnit.MILLISECONDS);
+            line("warm-up", warming, report.describe());
+        }
     }
 
     /**

@@ -28,19 +28,28 @@ public final class HttpHostVerticle extends VerticleBase {
     private final List<SwitchboardService> services;
     private final List<HealthCheck> extraChecks;
     private final PrometheusMeterRegistry registry;
+    private final WarmUp warmUp;
     private HttpServer server;
     private HttpServer management;
 
-    /**
-     * @param extraChecks stores the host itself owns (standalone's embedded stores), listed before the services'
-     */
+    /** With no warm-up: ready as soon as it listens and its stores answer. */
     public HttpHostVerticle(HttpConfig http, ProtocolLimits wsLimits, List<SwitchboardService> services,
                             List<HealthCheck> extraChecks, PrometheusMeterRegistry registry) {
+        this(http, wsLimits, services, extraChecks, registry, WarmUp.Config.OFF);
+    }
+
+    /**
+     * @param extraChecks stores the host itself owns (standalone's embedded stores), listed before the services'
+     * @param warmUpConfig the warm-up run once it listens, during which /ready answers 503
+     */
+    public HttpHostVerticle(HttpConfig http, ProtocolLimits wsLimits, List<SwitchboardService> services,
+                            List<HealthCheck> extraChecks, PrometheusMeterRegistry registry, WarmUp.Config warmUpConfig) {
         this.http = http;
         this.wsLimits = wsLimits;
         this.services = List.copyOf(services);
         this.extraChecks = List.copyOf(extraChecks);
         this.registry = registry;
+        this.warmUp = new WarmUp(warmUpConfig);
     }
 
     @Override
@@ -48,6 +57,9 @@ public final class HttpHostVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(http.maxBodyBytes()));
         List<HealthCheck> checks = new ArrayList<>(extraChecks);
+        if (warmUp.config().enabled()) {
+            checks.add(warmUp.healthCheck());
+        }
         for (SwitchboardService s : services) {
             checks.add(HealthCheck.service(s.name()));
             for (HealthCheck c : s.healthChecks()) {
@@ -94,7 +106,17 @@ public final class HttpHostVerticle extends VerticleBase {
         }
         return managed.compose(m -> Future.all(services.stream().map(SwitchboardService::start).toList()))
                 .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
-                .onSuccess(s -> server = s);
+                .onSuccess(s -> {
+                    server = s;
+                    // Not awaited: the replica listens (and answers /ready 503) while it warms up.
+                    String self = "0.0.0.0".equals(http.host()) || "::".equals(http.host()) ? "127.0.0.1" : http.host();
+                    warmUp.run(vertx, self, s.actualPort(), services, registry);
+                });
+    }
+
+    /** Completes when the warm-up has ended and /ready may answer 200 (at once when there is no warm-up). */
+    public Future<WarmUp.Report> warmedUp() {
+        return warmUp.done();
     }
 
     /** The port actually bound (useful when the configured port is 0). */

@@ -42,10 +42,12 @@ public final class ServiceMain {
         ConfigSource config;
         HttpConfig http;
         ProtocolLimits limits;
+        WarmUp.Config warmUp;
         try {
             config = ConfigSource.fromEnvironment(defaultsResource);
             http = HttpConfig.from(config);
             limits = ProtocolLimits.from(config);
+            warmUp = WarmUp.Config.from(config);
         } catch (ConfigException e) {
             System.err.println(name + ": " + e.getMessage());
             System.exit(2);
@@ -57,7 +59,7 @@ public final class ServiceMain {
         HttpHostVerticle host;
         try {
             SwitchboardService service = assembler.assemble(vertx, config, registry, owned);
-            host = new HttpHostVerticle(http, limits, List.of(service), List.of(), registry);
+            host = new HttpHostVerticle(http, limits, List.of(service), List.of(), registry, warmUp);
             vertx.deployVerticle(host).await(2, TimeUnit.MINUTES);
         } catch (ConfigException e) {
             System.err.println(name + ": " + e.getMessage());
@@ -74,6 +76,11 @@ public final class ServiceMain {
         }
         log().info("{} listening on {}:{}{}", name, http.host(), host.actualPort(),
                 host.managementPort() < 0 ? "" : ", /metrics on port " + host.managementPort());
+        if (warmUp.enabled()) {
+            long started = System.nanoTime();
+            host.warmedUp().onSuccess(report -> log().info("{} ready: warm-up done in {} s, {}", name,
+                    String.format("%.1f", (System.nanoTime() - started) / 1e9), report.describe()));
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log().info("{} stopping", name);
             try {

@@ -24,6 +24,14 @@ public interface SwitchboardService {
         return Future.succeededFuture();
     }
 
+    /**
+     * This service's warm-up load (see {@link WarmUp}), made once the replica listens; null when it has nothing to
+     * warm.
+     */
+    default WarmUp.Warmer warmer(WarmUp.Context context) {
+        return null;
+    }
+
     /** Stops background work and closes connections; stores are closed by whoever created them. */
     default Future<Void> stop() {
         return Future.succeededFuture();

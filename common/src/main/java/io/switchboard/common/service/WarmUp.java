@@ -1,0 +1,260 @@
+package io.switchboard.common.service;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.common.auth.WarmUpKey;
+import io.switchboard.common.config.ConfigSource;
+import io.switchboard.common.observe.HealthCheck;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica's warm-up: before /ready answers 200, each service drives its own hot paths through its real endpoints
+ * (WebSocket frames in and out, the registry's processors and listeners, the buffer's rings), as the scratch tenant
+ * {@value WarmUpKey#TENANT} with a key that never leaves the process ({@link WarmUpKey}), in rounds, until the JIT
+ * has settled (the compiler's time grows by little over two rounds in a row) or {@code warmup.max-duration} has
+ * passed. Then each service removes what it wrote, the scratch tenant's meters are removed, and the key is revoked.
+ * A first burst after a deploy, restart or scale-out then meets compiled code, not the interpreter.
+ *
+ * <p>A warm-up that fails (a store refusing, say) is logged and ends early: the replica becomes ready anyway, since
+ * it can serve, only slower at first.
+ */
+public final class WarmUp {
+    private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
+
+    /**
+     * @param maxDuration the bound on the whole warm-up; {@link Duration#ZERO} turns it off
+     * @param minRounds   rounds run whatever the compiler does
+     */
+    public record Config(Duration maxDuration, int minRounds) {
+        public static final Config OFF = new Config(Duration.ZERO, 0);
+
+        /** From warmup.max-duration and warmup.min-rounds; off for a service whose configuration has neither. */
+        public static Config from(ConfigSource c) {
+            if (c.optional("warmup.max-duration") == null) {
+                return OFF;
+            }
+            return new Config(c.duration("warmup.max-duration", Duration.ZERO, Duration.ofMinutes(10)),
+                    c.integer("warmup.min-rounds", 1, 1_000));
+        }
+
+        public boolean enabled() {
+            return !maxDuration.isZero();
+        }
+    }
+
+    /** One service's load: a round drives every hot path once; {@link #finish} removes all it wrote. */
+    public interface Warmer {
+        /** Completes when the first round may start (a cluster member waits for its partitions to migrate). */
+        default Future<Void> prepare() {
+            return Future.succeededFuture();
+        }
+
+        Future<Void> round(int round);
+
+        Future<Void> finish();
+    }
+
+    /** What a warmer may use: the replica's own port with the warm-up key. */
+    public interface Context {
+        Vertx vertx();
+
+        /** Opens a WebSocket on this replica (protocol open handshake done); text frames go to {@code onText}. */
+        Future<WebSocket> connect(String path, Consumer<String> onText);
+
+        /** The end of the warm-up's time bound, as {@link System#nanoTime()}; a round should not run far past it. */
+        long deadlineNanos();
+    }
+
+    /**
+     * What the warm-up did.
+     *
+     * @param settled true if it stopped because the compiler settled, false if the bound or a failure stopped it
+     * @param failure why it stopped early, or null
+     */
+    public record Report(Duration took, int rounds, double cpuSeconds, boolean settled, String failure) {
+        /** One line, like the store lines of start-up. */
+        public String describe() {
+            String how = failure != null ? "stopped early (" + failure + ")"
+                    : settled ? "until the JIT settled" : "until the bound (warmup.max-duration)";
+            return String.format("%d rounds %s, %.1f s of CPU", rounds, how, cpuSeconds);
+        }
+    }
+
+    private final Config config;
+    private final Promise<Report> done = Promise.promise();
+    private volatile int round = -1;
+
+    public WarmUp(Config config) {
+        this.config = config;
+        if (!config.enabled()) {
+            done.complete(new Report(Duration.ZERO, 0, 0, true, null));
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Completes when the warm-up has ended (at once when it is off). */
+    public Future<Report> done() {
+        return done.future();
+    }
+
+    /** A component of /ready that is down while the warm-up runs. */
+    public HealthCheck healthCheck() {
+        return new HealthCheck("warm-up", HealthCheck.Kind.SERVICE, () -> {
+            if (done.future().isComplete()) {
+                return Future.succeededFuture();
+            }
+            return Future.failedFuture(round < 0 ? "warming up: waiting for the cluster to be safe"
+                    : "warming up: round " + (round + 1));
+        });
+    }
+
+    /**
+     * Runs the warmers' rounds against the replica at {@code host:port}, then their clean-up, and removes every meter
+     * tagged with the scratch tenant from {@code meters}.
+     */
+    public Future<Report> run(Vertx vertx, String host, int port, List<SwitchboardService> services, MeterRegistry meters) {
+        if (!config.enabled() || done.future().isComplete()) {
+            return done.future();
+        }
+        long start = System.nanoTime();
+        long deadline = start + config.maxDuration().toNanos();
+        double cpuBefore = processCpuSeconds();
+        String key = WarmUpKey.issue();
+        WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
+                .setMaxMessageSize(16 << 20));
+        Context context = new Context() {
+            @Override
+            public Vertx vertx() {
+                return vertx;
+            }
+
+            @Override
+            public Future<WebSocket> connect(String path, Consumer<String> onText) {
+                return open(client, host, port, path, key, onText);
+            }
+
+            @Override
+            public long deadlineNanos() {
+                return deadline;
+            }
+        };
+        List<Warmer> warmers = new ArrayList<>();
+        Promise<Boolean> rounds = Promise.promise();
+        for (SwitchboardService s : services) {
+            Warmer w = s.warmer(context);
+            if (w != null) {
+                warmers.add(w);
+            }
+        }
+        Future.all(warmers.stream().map(Warmer::prepare).toList())
+                .timeout(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .onFailure(rounds::tryFail)
+                .onSuccess(r -> nextRound(0, warmers, deadline, compileMillis(), 0, rounds));
+        // The scratch tenant's meters go first: a gauge read by a scrape could bring back a map the clean-up removed.
+        rounds.future().onComplete(ar -> {
+            WarmUpKey.revoke(key);
+            removeScratchMeters(meters);
+            Future.join(warmers.stream().map(Warmer::finish).toList()).onComplete(cleaned -> {
+                client.close();
+                Throwable cause = ar.failed() ? ar.cause() : cleaned.failed() ? cleaned.cause() : null;
+                String failure = cause == null ? null : (ar.failed() ? "" : "clean-up: ") + cause.getMessage();
+                if (cause != null) {
+                    LOG.warn("warm-up stopped early: {}", failure, cause);
+                }
+                done.tryComplete(new Report(Duration.ofNanos(System.nanoTime() - start), round + 1,
+                        processCpuSeconds() - cpuBefore, ar.succeeded() && ar.result(), failure));
+            });
+        });
+        return done.future();
+    }
+
+    private void nextRound(int n, List<Warmer> warmers, long deadline, long compiledBefore, int quietRounds,
+                           Promise<Boolean> result) {
+        if (System.nanoTime() >= deadline) {
+            result.complete(false);
+            return;
+        }
+        round = n;
+        long began = System.nanoTime();
+        Future<Void> all = Future.succeededFuture();
+        for (Warmer w : warmers) {
+            all = all.compose(v -> w.round(n));
+        }
+        all.onComplete(ar -> {
+            if (ar.failed()) {
+                result.fail(ar.cause());
+                return;
+            }
+            long compiled = compileMillis();
+            long wallMillis = (System.nanoTime() - began) / 1_000_000;
+            // Settled: the compiler spent under a twentieth of the round's time, two rounds in a row.
+            boolean quiet = compiled - compiledBefore <= Math.max(5, wallMillis / 20);
+            int quietNow = quiet ? quietRounds + 1 : 0;
+            if (n + 1 >= config.minRounds() && quietNow >= 2) {
+                result.complete(true);
+                return;
+            }
+            nextRound(n + 1, warmers, deadline, compiled, quietNow, result);
+        });
+    }
+
+    private static Future<WebSocket> open(WebSocketClient client, String host, int port, String path, String key,
+                                          Consumer<String> onText) {
+        Promise<WebSocket> opened = Promise.promise();
+        client.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(path)
+                .addHeader("Authorization", "Bearer " + key)).onFailure(opened::tryFail).onSuccess(ws -> {
+            ws.textMessageHandler(text -> {
+                if (!opened.future().isComplete()) {
+                    if (text.contains("\"type\":\"open\"")) {
+                        opened.tryComplete(ws);
+                    } else {
+                        opened.tryFail("the warm-up's open was answered: " + text);
+                    }
+                    return;
+                }
+                onText.accept(text);
+            });
+            ws.writeTextMessage("{\"type\":\"open\",\"protocol\":1,\"client\":\"warm-up\",\"features\":[\"snapshot-pages\"]}");
+        });
+        return opened.future();
+    }
+
+    private static void removeScratchMeters(MeterRegistry meters) {
+        if (meters == null) {
+            return;
+        }
+        for (Meter m : List.copyOf(meters.getMeters())) {
+            if (WarmUpKey.TENANT.equals(m.getId().getTag("tenant"))) {
+                meters.remove(m);
+            }
+        }
+    }
+
+    private static long compileMillis() {
+        var bean = ManagementFactory.getCompilationMXBean();
+        return bean != null && bean.isCompilationTimeMonitoringSupported() ? bean.getTotalCompilationTime() : 0;
+    }
+
+    static double processCpuSeconds() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime() / 1e9;
+        }
+        return 0;
+    }
+}
