@@ -59,7 +59,8 @@ final class ServerProcess implements AutoCloseable {
         cmd.addAll(List.of("-cp", ServiceProcess.classpath(root, "standalone"), "io.switchboard.standalone.Standalone",
                 "--port", Integer.toString(port), "--data-dir", dataDir.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
+        // The run's own settings only; the warm-up's may be passed through, to compare (SWITCHBOARD_WARMUP_MAX_DURATION=0s).
+        pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_") && !k.startsWith("SWITCHBOARD_WARMUP_"));
         pb.environment().putAll(env);
         process = pb.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();

@@ -58,11 +58,26 @@ public final class ServiceHarness implements AutoCloseable {
     }
 
     private ServiceHarness serve(int port, ProtocolLimits limits, Function<Vertx, List<SwitchboardService>> factory) {
+        serve(port, limits, factory, io.switchboard.common.service.WarmUp.Config.OFF);
+        return this;
+    }
+
+    /**
+     * Serves with a warm-up, as a service's main does: returns as soon as it listens (its /ready answering 503), with
+     * the warm-up's end to wait on.
+     */
+    public io.vertx.core.Future<io.switchboard.common.service.WarmUp.Report> serveWarmingUp(
+            io.switchboard.common.service.WarmUp.Config warmUp, Function<Vertx, List<SwitchboardService>> factory) {
+        return serve(0, LIMITS, factory, warmUp).warmedUp();
+    }
+
+    private HttpHostVerticle serve(int port, ProtocolLimits limits, Function<Vertx, List<SwitchboardService>> factory,
+                                   io.switchboard.common.service.WarmUp.Config warmUp) {
         HttpHostVerticle host = new HttpHostVerticle(new HttpConfig("127.0.0.1", port, 1024 * 1024), limits,
-                factory.apply(vertx), List.of(), registry);
+                factory.apply(vertx), List.of(), registry, warmUp);
         WsTestClient.await(vertx.deployVerticle(host));
         this.port = host.actualPort();
-        return this;
+        return host;
     }
 
     public int port() {
