@@ -30,11 +30,15 @@ final class PropagationBench {
 
     static void run(Path work) throws Exception {
         System.out.println("== propagation: register/deregister -> subscriber (20 connections x 200 nodes, each 2 ms apart: 10,000/s)");
-        try (ServerProcess server = new ServerProcess(work.resolve("propagation"), "1g", Map.of("SWITCHBOARD_QUOTA_NODES", "0"))) {
-            System.out.printf("  standalone started and ready in %.1f s (pid %d)%n", server.start().toMillis() / 1e3, server.pid());
+        // -Dbench.propagation.target=cluster runs it against ./switchboard cluster (through its gateway) instead.
+        boolean cluster = "cluster".equals(System.getProperty("bench.propagation.target", "standalone"));
+        try (ServerProcess server = new ServerProcess(work.resolve("propagation"), "1g",
+                Map.of("SWITCHBOARD_QUOTA_NODES", "0"), cluster)) {
+            System.out.printf("  %s started and ready in %.1f s (pid %d)%n", server.what(), server.start().toMillis() / 1e3,
+                    server.pid());
             double cpuAtStart = server.cpuSeconds();
             String warmUp = server.startupLine("warm-up");
-            System.out.println("  " + (warmUp == null ? "no warm-up (warmup.max-duration=0s)" : warmUp.trim())
+            System.out.println("  " + (warmUp == null ? "warm-up: in each replica's log" : warmUp.trim())
                     + String.format("; server CPU to ready %.1f s", cpuAtStart));
             // The first round meets a server that has just become ready; the rounds after it run on the same tenant
             // (a customer's system redeploying), then some on a tenant each (a new customer's first deploy).
@@ -71,7 +75,7 @@ final class PropagationBench {
      * @return the register p99, in milliseconds
      */
     private static double round(ServerProcess server, String tenant, String label) throws Exception {
-        String client = io.switchboard.common.auth.DevTokens.issue(io.switchboard.common.auth.DevTokens.DEV_SECRET, tenant,
+        String client = io.switchboard.common.auth.DevTokens.issue(server.secret(), tenant,
                 io.switchboard.common.auth.Role.CLIENT, java.time.Duration.ofHours(1), java.time.Instant.now());
         Map<String, Long> sentUp = new ConcurrentHashMap<>();
         Map<String, Long> sentDown = new ConcurrentHashMap<>();

@@ -30,13 +30,24 @@ final class ServerProcess implements AutoCloseable {
     private final Path output;
     private final Map<String, String> env;
     private final String heap;
+    private final boolean cluster;
     private Process process;
     String operatorToken;
     String clientToken;
 
     /** @param env SWITCHBOARD_* settings for the run (quotas, buffer) */
     ServerProcess(Path dataDir, String heap, Map<String, String> env) throws IOException {
+        this(dataDir, heap, env, false);
+    }
+
+    /**
+     * @param cluster true for {@code ./switchboard cluster} (every replica in a JVM of its own behind the gateway, the
+     *                replicas configured by deploy/environments/test.yaml, so {@code env} reaches only the launcher),
+     *                false for standalone
+     */
+    ServerProcess(Path dataDir, String heap, Map<String, String> env, boolean cluster) throws IOException {
         Files.createDirectories(dataDir.getParent());
+        this.cluster = cluster;
         this.port = freePort();
         this.dataDir = dataDir;
         this.output = dataDir.resolveSibling(dataDir.getFileName() + ".out");
@@ -49,14 +60,15 @@ final class ServerProcess implements AutoCloseable {
         long started = System.nanoTime();
         Path root = SystemDefinition.findRoot(Path.of("").toAbsolutePath());
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
+                "-Xms" + heap, "-Xmx" + heap, "-XX:+Use" + System.getProperty("bench.server-gc", "G1") + "GC"));
         cmd.addAll(ServiceProcess.inheritedJvmFlags());
         // Extra options for the server's JVM (a profiler, say): SWITCHBOARD_BENCH_SERVER_OPTS.
         String extra = System.getenv("SWITCHBOARD_BENCH_SERVER_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
-        cmd.addAll(List.of("-cp", ServiceProcess.classpath(root, "standalone"), "io.switchboard.standalone.Standalone",
+        cmd.addAll(List.of("-cp", ServiceProcess.classpath(root, cluster ? "cluster" : "standalone"),
+                cluster ? "io.switchboard.cluster.LocalClusterMain" : "io.switchboard.standalone.Standalone",
                 "--port", Integer.toString(port), "--data-dir", dataDir.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
         // The run's own settings only; the warm-up's may be passed through, to compare (SWITCHBOARD_WARMUP_MAX_DURATION=0s).
@@ -66,7 +78,7 @@ final class ServerProcess implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (!Files.readString(output).contains("Stop with Ctrl-C")) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("standalone did not start:\n" + Files.readString(output));
+                throw new IllegalStateException(what() + " did not start:\n" + Files.readString(output));
             }
             Thread.sleep(100); // polling a child's output; nothing to wait on instead
         }
@@ -136,9 +148,28 @@ final class ServerProcess implements AutoCloseable {
         return sum;
     }
 
-    /** CPU seconds (user and system) the server process has used so far, from /proc. */
+    /** What runs: standalone or cluster. */
+    String what() {
+        return cluster ? "cluster" : "standalone";
+    }
+
+    /** The secret its tokens are signed with: the public development secret, or the cluster's own. */
+    String secret() throws IOException {
+        return cluster ? Files.readString(dataDir.resolve("auth.secret")).trim()
+                : io.switchboard.common.auth.DevTokens.DEV_SECRET;
+    }
+
+    /** CPU seconds (user and system) the server has used so far, from /proc: with every replica, for a cluster. */
     double cpuSeconds() throws IOException {
-        return cpuSecondsOf(Long.toString(process.pid()));
+        double sum = cpuSecondsOf(Long.toString(process.pid()));
+        for (ProcessHandle child : process.descendants().toList()) {
+            try {
+                sum += cpuSecondsOf(Long.toString(child.pid()));
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+        }
+        return sum;
     }
 
     /** CPU seconds (user and system) a process ({@code self}, or a pid) has used so far, from /proc. */

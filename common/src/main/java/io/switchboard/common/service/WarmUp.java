@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * A replica's warm-up: before /ready answers 200, each service drives its own hot paths through its real endpoints
  * (WebSocket frames in and out, the registry's processors and listeners, the buffer's rings), as the scratch tenant
  * {@value WarmUpKey#TENANT} with a key that never leaves the process ({@link WarmUpKey}), in rounds, until the JIT
- * has settled (the compiler's time grows by little over two rounds in a row) or {@code warmup.max-duration} has
- * passed. Then each service removes what it wrote, the scratch tenant's meters are removed, and the key is revoked.
+ * has settled (the compiler's threads nearly idle over ten rounds, after {@code warmup.min-rounds}) or
+ * {@code warmup.max-duration} has passed. Then each service removes what it wrote, the scratch tenant's meters are removed, and the key is revoked.
  * A first burst after a deploy, restart or scale-out then meets compiled code, not the interpreter.
  *
  * <p>A warm-up that fails (a store refusing, say) is logged and ends early: the replica becomes ready anyway, since
@@ -165,7 +165,7 @@ public final class WarmUp {
         Future.all(warmers.stream().map(Warmer::prepare).toList())
                 .timeout(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), java.util.concurrent.TimeUnit.MILLISECONDS)
                 .onFailure(rounds::tryFail)
-                .onSuccess(r -> nextRound(0, warmers, deadline, compileMillis(), 0, rounds));
+                .onSuccess(r -> nextRound(0, warmers, deadline, new long[WINDOW], new long[WINDOW], rounds));
         // The scratch tenant's meters go first: a gauge read by a scrape could bring back a map the clean-up removed.
         rounds.future().onComplete(ar -> {
             WarmUpKey.revoke(key);
@@ -184,7 +184,10 @@ public final class WarmUp {
         return done.future();
     }
 
-    private void nextRound(int n, List<Warmer> warmers, long deadline, long compiledBefore, int quietRounds,
+    /** Rounds over which the compiler's work is judged. */
+    private static final int WINDOW = 10;
+
+    private void nextRound(int n, List<Warmer> warmers, long deadline, long[] compiled, long[] wall,
                            Promise<Boolean> result) {
         if (System.nanoTime() >= deadline) {
             result.complete(false);
@@ -192,6 +195,7 @@ public final class WarmUp {
         }
         round = n;
         long began = System.nanoTime();
+        long compiledBefore = compileMillis();
         Future<Void> all = Future.succeededFuture();
         for (Warmer w : warmers) {
             all = all.compose(v -> w.round(n));
@@ -201,16 +205,17 @@ public final class WarmUp {
                 result.fail(ar.cause());
                 return;
             }
-            long compiled = compileMillis();
-            long wallMillis = (System.nanoTime() - began) / 1_000_000;
-            // Settled: the compiler spent under a twentieth of the round's time, two rounds in a row.
-            boolean quiet = compiled - compiledBefore <= Math.max(5, wallMillis / 20);
-            int quietNow = quiet ? quietRounds + 1 : 0;
-            if (n + 1 >= config.minRounds() && quietNow >= 2) {
+            compiled[n % WINDOW] = compileMillis() - compiledBefore;
+            wall[n % WINDOW] = (System.nanoTime() - began) / 1_000_000;
+            // Settled: over the last rounds, the compiler's threads spent under 3 % of the time the rounds took.
+            // Compilation to the optimising tier starts only after thousands of calls, so this is judged only after
+            // warmup.min-rounds: before that a quiet compiler may be one that has not started yet.
+            if (n + 1 >= Math.max(WINDOW, config.minRounds())
+                    && java.util.Arrays.stream(compiled).sum() * 100 <= 3 * java.util.Arrays.stream(wall).sum()) {
                 result.complete(true);
                 return;
             }
-            nextRound(n + 1, warmers, deadline, compiled, quietNow, result);
+            nextRound(n + 1, warmers, deadline, compiled, wall, result);
         });
     }
 
