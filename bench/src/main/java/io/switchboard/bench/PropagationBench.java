@@ -85,7 +85,9 @@ final class PropagationBench {
         CountDownLatch upserted = new CountDownLatch(total);
         CountDownLatch removed = new CountDownLatch(total);
         int[] snapshots = new int[1];
-        Ws subscriber = Ws.open(server.ws("/v1/discovery"), client, (text, nanos) -> {
+        // In a cluster, the subscriber is on the first discovery replica and the registrations alternate between the
+        // two: half of the changes cross from one member to the other.
+        Ws subscriber = Ws.open(server.ws("discovery-1", "/v1/discovery"), client, (text, nanos) -> {
             boolean snapshot = text.contains("\"snapshot\"");
             if (!text.contains("\"changes\"") && !snapshot) {
                 return;
@@ -132,7 +134,7 @@ final class PropagationBench {
         long wallBefore = System.nanoTime();
         List<Ws> senders = new ArrayList<>();
         for (int c = 0; c < CONNECTIONS; c++) {
-            senders.add(Ws.open(server.ws("/v1/discovery"), client, Ws.ignore()));
+            senders.add(Ws.open(server.ws("discovery-" + (c % 2 + 1), "/v1/discovery"), client, Ws.ignore()));
         }
         paced(total, i -> {
             String id = "n-" + (i % CONNECTIONS) + "-" + (i / CONNECTIONS);

@@ -121,6 +121,21 @@ final class ServerProcess implements AutoCloseable {
         return URI.create("ws://127.0.0.1:" + port + path);
     }
 
+    /**
+     * A replica's own WebSocket address in a cluster ({@code discovery-2}, say), as the cluster printed it; the server's
+     * port for standalone.
+     */
+    URI ws(String replica, String path) throws IOException {
+        if (!cluster) {
+            return ws(path);
+        }
+        Matcher m = Pattern.compile("  " + replica + " +up in .*?http://(127\\.0\\.0\\.1:\\d+)").matcher(Files.readString(output));
+        if (!m.find()) {
+            throw new IllegalStateException("no " + replica + " in the cluster's output");
+        }
+        return URI.create("ws://" + m.group(1) + path);
+    }
+
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return get(path, null);
     }

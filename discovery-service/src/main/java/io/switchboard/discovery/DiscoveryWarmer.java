@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hazelcast.core.DistributedObject;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.partition.Partition;
-import io.switchboard.common.auth.WarmUpKey;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.service.WarmUp;
 import io.vertx.core.Future;
@@ -23,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * processors and address index, the map listeners, the fan-out and the quotas, as a burst of reconnecting clients
  * does. In a cluster it starts once the partitions are safe (migrated and backed up) and uses only node ids and
  * addresses whose partitions this member owns, so that it warms this member's own work. At the end it destroys the
- * scratch tenant's maps.
+ * scratch tenant's maps (every per-tenant map is named {@code <kind>.<tenant>}); each replica's warm-up has a scratch
+ * tenant of its own, so replicas warming up at once never touch each other's.
  */
 final class DiscoveryWarmer implements WarmUp.Warmer {
     static final int CONNECTIONS = 4;
@@ -175,11 +175,11 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
             // The sessions' own clean-up (their subscriptions' listeners, nodes a closed connection kept) runs as
             // they close; the maps go after it, with whatever a timed-out round left in them.
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (hub.watching(WarmUpKey.TENANT) && System.nanoTime() < until) {
+            while (hub.watching(context.tenant()) && System.nanoTime() < until) {
                 Thread.sleep(20);
             }
             for (DistributedObject o : hazelcast.getDistributedObjects()) {
-                if (isScratch(o.getName())) {
+                if (o.getName().endsWith("." + context.tenant())) {
                     o.destroy();
                 }
             }
@@ -187,8 +187,4 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
         }, false));
     }
 
-    /** A distributed object of the scratch tenant: every per-tenant map is named {@code <kind>.<tenant>}. */
-    static boolean isScratch(String name) {
-        return name.endsWith("." + WarmUpKey.TENANT);
-    }
 }

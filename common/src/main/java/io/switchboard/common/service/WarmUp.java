@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A replica's warm-up: before /ready answers 200, each service drives its own hot paths through its real endpoints
- * (WebSocket frames in and out, the registry's processors and listeners, the buffer's rings), as the scratch tenant
- * {@value WarmUpKey#TENANT} with a key that never leaves the process ({@link WarmUpKey}), in rounds, until the JIT
+ * (WebSocket frames in and out, the registry's processors and listeners, the buffer's rings), as a scratch tenant of
+ * its own ({@value WarmUpKey#TENANT} and a random suffix) with a key that never leaves the process ({@link WarmUpKey}), in rounds, until the JIT
  * has settled (the compiler's threads nearly idle over ten rounds, after {@code warmup.min-rounds}) or
  * {@code warmup.max-duration} has passed. Then each service removes what it wrote, the scratch tenant's meters are removed, and the key is revoked.
  * A first burst after a deploy, restart or scale-out then meets compiled code, not the interpreter.
@@ -41,11 +41,8 @@ public final class WarmUp {
     public record Config(Duration maxDuration, int minRounds) {
         public static final Config OFF = new Config(Duration.ZERO, 0);
 
-        /** From warmup.max-duration and warmup.min-rounds; off for a service whose configuration has neither. */
+        /** From warmup.max-duration (0s: off) and warmup.min-rounds. */
         public static Config from(ConfigSource c) {
-            if (c.optional("warmup.max-duration") == null) {
-                return OFF;
-            }
             return new Config(c.duration("warmup.max-duration", Duration.ZERO, Duration.ofMinutes(10)),
                     c.integer("warmup.min-rounds", 1, 1_000));
         }
@@ -73,6 +70,9 @@ public final class WarmUp {
 
         /** Opens a WebSocket on this replica (protocol open handshake done); text frames go to {@code onText}. */
         Future<WebSocket> connect(String path, Consumer<String> onText);
+
+        /** The scratch tenant this warm-up's connections act as. */
+        String tenant();
 
         /** The end of the warm-up's time bound, as {@link System#nanoTime()}; a round should not run far past it. */
         long deadlineNanos();
@@ -136,6 +136,7 @@ public final class WarmUp {
         long deadline = start + config.maxDuration().toNanos();
         double cpuBefore = processCpuSeconds();
         String key = WarmUpKey.issue();
+        String tenant = WarmUpKey.tenant(key);
         WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
                 .setMaxMessageSize(16 << 20));
         Context context = new Context() {
@@ -147,6 +148,11 @@ public final class WarmUp {
             @Override
             public Future<WebSocket> connect(String path, Consumer<String> onText) {
                 return open(client, host, port, path, key, onText);
+            }
+
+            @Override
+            public String tenant() {
+                return tenant;
             }
 
             @Override
@@ -245,7 +251,7 @@ public final class WarmUp {
             return;
         }
         for (Meter m : List.copyOf(meters.getMeters())) {
-            if (WarmUpKey.TENANT.equals(m.getId().getTag("tenant"))) {
+            if (WarmUpKey.isScratch(m.getId().getTag("tenant"))) {
                 meters.remove(m);
             }
         }

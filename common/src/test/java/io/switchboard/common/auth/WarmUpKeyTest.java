@@ -17,13 +17,14 @@ class WarmUpKeyTest {
         String key = WarmUpKey.issue();
         try {
             Principal p = WarmUpKey.principal(key, true);
-            assertThat(p.tenant()).isEqualTo(WarmUpKey.TENANT);
+            assertThat(p.tenant()).startsWith(WarmUpKey.TENANT).isEqualTo(WarmUpKey.tenant(key));
             assertThat(p.role()).isEqualTo(Role.CLIENT);
             assertThat(WarmUpKey.principal(key, false)).as("from another machine").isNull();
             assertThat(WarmUpKey.principal(key.substring(0, key.length() - 1) + "x", true)).isNull();
             assertThat(WarmUpKey.principal("warmup.", true)).isNull();
             String other = WarmUpKey.issue();
-            assertThat(WarmUpKey.principal(other, true)).as("each key is its own").isNotNull();
+            assertThat(WarmUpKey.principal(other, true).tenant()).as("each key has a tenant of its own")
+                    .isNotEqualTo(p.tenant()).startsWith(WarmUpKey.TENANT);
             WarmUpKey.revoke(other);
             assertThat(WarmUpKey.principal(key, true)).isNotNull();
         } finally {
@@ -35,7 +36,7 @@ class WarmUpKeyTest {
     @Test
     void noTokenCanNameTheScratchTenant() {
         TokenVerifier verifier = JwtTokenVerifier.hs256(SECRET, null, Clock.systemUTC());
-        String token = DevTokens.issue(SECRET, WarmUpKey.TENANT, Role.OPERATOR, Duration.ofHours(1), Instant.now());
+        String token = DevTokens.issue(SECRET, WarmUpKey.TENANT + "-0a1b2c3d", Role.OPERATOR, Duration.ofHours(1), Instant.now());
         assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(AuthException.class).hasMessageContaining("tenant");
     }
 }
