@@ -63,7 +63,7 @@ public final class DiscoveryService implements SwitchboardService {
         this.hazelcast = hazelcast;
         this.verifier = verifier;
         this.registry = new HazelcastNodeRegistry(vertx, hazelcast);
-        this.hub = new SubscriptionHub(registry, new HazelcastPolicyStore(vertx, hazelcast));
+        this.hub = new SubscriptionHub(vertx, registry, new HazelcastPolicyStore(vertx, hazelcast));
         this.metrics = new DiscoveryMetrics(meters);
         this.meters = meters;
         this.quotaMeter = new io.switchboard.common.quota.QuotaMeter(meters, "discovery");

@@ -16,13 +16,15 @@ import org.slf4j.LoggerFactory;
 final class SubscriptionHub {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionHub.class);
 
+    private final io.vertx.core.Vertx vertx;
     private final NodeRegistry registry;
     private final PolicyStore policies;
     private final Map<String, TenantWatch> watches = new ConcurrentHashMap<>();
     /** Tenants whose last listener is being removed. */
     private final Set<String> closing = ConcurrentHashMap.newKeySet();
 
-    SubscriptionHub(NodeRegistry registry, PolicyStore policies) {
+    SubscriptionHub(io.vertx.core.Vertx vertx, NodeRegistry registry, PolicyStore policies) {
+        this.vertx = vertx;
         this.registry = registry;
         this.policies = policies;
     }
@@ -94,12 +96,12 @@ final class SubscriptionHub {
             TenantWatch watch = watches.get(tenant);
             if (watch != null && watch.subscriptions.remove(subscription) && watch.subscriptions.isEmpty()) {
                 watches.remove(tenant);
+                this.closing.add(tenant);
                 closing = watch;
             }
         }
         if (closing != null) {
-            this.closing.add(tenant);
-            closing.close().onComplete(ar -> this.closing.remove(tenant));
+            closing.close(vertx).onComplete(ar -> this.closing.remove(tenant));
         }
     }
 
@@ -116,19 +118,24 @@ final class SubscriptionHub {
             ready = Future.all(nodes, policies).mapEmpty();
         }
 
-        /** Removes both listeners; completes when they are gone (or could not be removed, which is logged). */
-        Future<Void> close() {
-            return Future.join(nodes.compose(TenantWatch::closeQuietly), policies.compose(TenantWatch::closeQuietly))
+        /**
+         * Removes both listeners, off the event loop (removing a cluster-wide listener is a call to every member);
+         * completes when they are gone (or could not be removed, which is logged).
+         */
+        Future<Void> close(io.vertx.core.Vertx vertx) {
+            return Future.join(nodes.compose(h -> closeQuietly(vertx, h)), policies.compose(h -> closeQuietly(vertx, h)))
                     .<Void>mapEmpty().otherwiseEmpty();
         }
 
-        private static Future<Void> closeQuietly(AutoCloseable handle) {
-            try {
-                handle.close();
-            } catch (Exception e) {
-                LOG.warn("could not remove a registry listener: {}", e.getMessage());
-            }
-            return Future.succeededFuture();
+        private static Future<Void> closeQuietly(io.vertx.core.Vertx vertx, AutoCloseable handle) {
+            return vertx.executeBlocking(() -> {
+                try {
+                    handle.close();
+                } catch (Exception e) {
+                    LOG.warn("could not remove a registry listener: {}", e.getMessage());
+                }
+                return null;
+            }, false);
         }
     }
 }

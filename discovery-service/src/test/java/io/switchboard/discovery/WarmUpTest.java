@@ -46,10 +46,10 @@ class WarmUpTest {
             HazelcastInstance otherMember = cluster.member();
             try (ServiceHarness joining = new ServiceHarness(); ServiceHarness other = new ServiceHarness()) {
                 // Two replicas join and warm up at once, each on a scratch tenant of its own.
-                Future<WarmUp.Report> warm = joining.serveWarmingUp(new WarmUp.Config(Duration.ofSeconds(20), 5),
+                Future<WarmUp.Report> warm = joining.serveWarmingUp(new WarmUp.Config(Duration.ofSeconds(10), 5),
                         vertx -> List.of(new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT,
                                 member, Tokens.verifier(), joining.registry())));
-                Future<WarmUp.Report> otherWarm = other.serveWarmingUp(new WarmUp.Config(Duration.ofSeconds(20), 5),
+                Future<WarmUp.Report> otherWarm = other.serveWarmingUp(new WarmUp.Config(Duration.ofSeconds(10), 5),
                         vertx -> List.of(new DiscoveryService(vertx, ServiceHarness.LIMITS, DiscoveryConfig.DEFAULT,
                                 otherMember, Tokens.verifier(), other.registry())));
                 List<String> answers = new ArrayList<>();
@@ -68,7 +68,7 @@ class WarmUpTest {
                 await().atMost(Duration.ofSeconds(90)).until(otherWarm::isComplete);
                 for (WarmUp.Report report : List.of(warm.result(), otherWarm.result())) {
                     assertThat(report.failure()).isNull();
-                    assertThat(report.rounds()).isGreaterThanOrEqualTo(10);
+                    assertThat(report.rounds()).isGreaterThanOrEqualTo(5);
                 }
 
                 // Nothing of the scratch tenant remains in the cluster, in either replica's metrics, or in what the

@@ -325,7 +325,7 @@ public final class HistoryIndexer {
     }
 
     /** The document of one whole ring record: as bytes on the fast path, as a tree when the item needs it. */
-    private static BulkWriter.Doc document(String record) throws java.io.IOException {
+    static BulkWriter.Doc document(String record) throws java.io.IOException {
         String tenant = TraceRings.tenantOf(record);
         String json = TraceRings.json(record);
         EventDocuments.RawDocument raw = EventDocuments.rawDocument(tenant, json);

@@ -106,6 +106,12 @@ public final class QueryService implements SwitchboardService {
                 : indexer.stop().timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
     }
 
+    /** The indexer's document building, when this replica indexes. */
+    @Override
+    public io.switchboard.common.service.WarmUp.Warmer warmer(io.switchboard.common.service.WarmUp.Context context) {
+        return indexer == null ? null : new QueryWarmer(context);
+    }
+
     @Override
     public String name() {
         return "query";

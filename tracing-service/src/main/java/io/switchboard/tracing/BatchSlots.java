@@ -52,7 +52,8 @@ final class BatchSlots {
         for (int r = 0; r < perRing.length; r++) {
             counts[r] = perRing[r] == null ? 0 : perRing[r].size();
         }
-        return admission.admit(tenant, counts).compose(v -> {
+        // A warm-up's scratch rings (no admission) are read by no one: there is nothing to push back for.
+        return (admission == null ? Future.<Void>succeededFuture() : admission.admit(tenant, counts)).compose(v -> {
             List<Future<Void>> parts = new ArrayList<>();
             for (int r = 0; r < perRing.length; r++) {
                 if (counts[r] == 0) {
@@ -62,10 +63,14 @@ final class BatchSlots {
                 parts.add(Future.fromCompletionStage(rings.ring(r).addAllAsync(perRing[r], OverflowPolicy.OVERWRITE),
                         vertx.getOrCreateContext()).transform(ar -> {
                             if (ar.succeeded()) {
-                                admission.appended(ring, ar.result(), counts[ring], tenant);
+                                if (admission != null) {
+                                    admission.appended(ring, ar.result(), counts[ring], tenant);
+                                }
                                 return Future.<Void>succeededFuture();
                             }
-                            admission.released(ring, counts[ring], tenant);
+                            if (admission != null) {
+                                admission.released(ring, counts[ring], tenant);
+                            }
                             return Future.failedFuture(ar.cause());
                         }));
             }

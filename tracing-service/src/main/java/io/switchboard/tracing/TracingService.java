@@ -111,6 +111,12 @@ public final class TracingService implements SwitchboardService {
         return List.of(HazelcastConnector.healthCheck(vertx, hazelcast));
     }
 
+    @Override
+    public io.switchboard.common.service.WarmUp.Warmer warmer(io.switchboard.common.service.WarmUp.Context context) {
+        return new TracingWarmer(context, hazelcast,
+                tenant -> sessions.stream().anyMatch(session -> tenant.equals(session.tenant())));
+    }
+
     /** Starts reading where the buffer's readers are, for push-back and the loss ledger. */
     @Override
     public Future<Void> start() {
@@ -129,16 +135,21 @@ public final class TracingService implements SwitchboardService {
         @Override
         public void opened(Session session) {
             sessions.add(session);
-            session.attributes().put(STATE, new TracingSession(session, vertx, rings, codec, config, metrics, quotas, admission));
+            // A warm-up's scratch tenant writes to rings of its own that nothing reads, past no admission.
+            boolean scratch = io.switchboard.common.auth.WarmUpKey.isScratch(session.tenant());
+            session.attributes().put(STATE, new TracingSession(session, vertx,
+                    scratch ? TraceRings.scratch(hazelcast, rings.shards(), session.tenant()) : rings, codec, config,
+                    metrics, quotas, scratch ? null : admission));
         }
 
         @Override
         public void closed(Session session, boolean graceful) {
-            sessions.remove(session);
+            // Its tails stop before it leaves the set (a warm-up waits on the set before removing its rings).
             TracingSession state = (TracingSession) session.attributes().remove(STATE);
             if (state != null) {
                 state.closed();
             }
+            sessions.remove(session);
         }
     }
 }

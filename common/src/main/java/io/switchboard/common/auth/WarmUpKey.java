@@ -55,7 +55,7 @@ public final class WarmUpKey {
     }
 
     /**
-     * The warm-up's principal (a client of its scratch tenant, for one hour) if {@code token} is a live key and the
+     * The warm-up's principal (an operator of its scratch tenant, for one hour: tails need one) if {@code token} is a live key and the
      * caller is on this machine's loopback, else null.
      */
     static Principal principal(String token, boolean loopback) {
@@ -65,7 +65,7 @@ public final class WarmUpKey {
         byte[] given = token.getBytes(StandardCharsets.UTF_8);
         for (var live : ACTIVE.entrySet()) {
             if (MessageDigest.isEqual(given, live.getKey().getBytes(StandardCharsets.UTF_8))) {
-                return new Principal(live.getValue(), Role.CLIENT, "warm-up", Instant.now().plusSeconds(3_600), null);
+                return new Principal(live.getValue(), Role.OPERATOR, "warm-up", Instant.now().plusSeconds(3_600), null);
             }
         }
         return null;

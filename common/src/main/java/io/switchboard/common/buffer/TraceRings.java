@@ -49,13 +49,31 @@ public final class TraceRings {
 
     private final HazelcastInstance hazelcast;
     private final int shards;
+    /** A ring's name is prefix, shard, suffix. */
+    private final String prefix;
+    private final String suffix;
 
     public TraceRings(HazelcastInstance hazelcast, int shards) {
+        this(hazelcast, shards, PREFIX, "");
+    }
+
+    private TraceRings(HazelcastInstance hazelcast, int shards, String prefix, String suffix) {
         if (shards < 1 || shards > 256) {
             throw new IllegalArgumentException("shards must be from 1 to 256, got " + shards);
         }
         this.hazelcast = hazelcast;
         this.shards = shards;
+        this.prefix = prefix;
+        this.suffix = suffix;
+    }
+
+    /**
+     * Rings laid out as the buffer's, named {@code trace-warmup-<shard>.<tenant>}, for a warm-up's scratch tenant:
+     * no reader of the buffer (the history indexer, routing's counts, the loss ledger) ever reads them, so nothing a
+     * warm-up writes is indexed, and the warm-up destroys them after.
+     */
+    public static TraceRings scratch(HazelcastInstance hazelcast, int shards, String tenant) {
+        return new TraceRings(hazelcast, shards, "trace-warmup-", "." + tenant);
     }
 
     /**
@@ -109,7 +127,7 @@ public final class TraceRings {
     }
 
     public Ringbuffer<String> ring(int shard) {
-        return hazelcast.getRingbuffer(PREFIX + shard);
+        return hazelcast.getRingbuffer(prefix + shard + suffix);
     }
 
     public List<Ringbuffer<String>> rings() {

@@ -18,7 +18,7 @@ class WarmUpKeyTest {
         try {
             Principal p = WarmUpKey.principal(key, true);
             assertThat(p.tenant()).startsWith(WarmUpKey.TENANT).isEqualTo(WarmUpKey.tenant(key));
-            assertThat(p.role()).isEqualTo(Role.CLIENT);
+            assertThat(p.role()).isEqualTo(Role.OPERATOR);
             assertThat(WarmUpKey.principal(key, false)).as("from another machine").isNull();
             assertThat(WarmUpKey.principal(key.substring(0, key.length() - 1) + "x", true)).isNull();
             assertThat(WarmUpKey.principal("warmup.", true)).isNull();

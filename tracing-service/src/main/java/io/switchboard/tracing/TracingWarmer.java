@@ -1,0 +1,152 @@
+package io.switchboard.tracing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hazelcast.core.DistributedObject;
+import com.hazelcast.core.HazelcastInstance;
+import io.switchboard.common.codec.Json;
+import io.switchboard.common.service.WarmUp;
+import io.switchboard.common.service.WarmUpItems;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.WebSocket;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Tracing's warm-up load, through its real WebSocket endpoint as the scratch tenant: each round one connection sends
+ * {@value #BATCHES} batches of logs, spans and outcomes and waits for their acks, while another holds a filtered tail
+ * and waits for every item the filter keeps. That runs the frame parsing and validation, the quotas, the ring writes
+ * and the tail's filtered ring reads. The scratch tenant's items go to rings of its own that the history indexer and
+ * routing never read ({@link io.switchboard.common.buffer.TraceRings#scratch}), destroyed at the end.
+ */
+final class TracingWarmer implements WarmUp.Warmer {
+    static final int BATCHES = 8;
+    /** Per batch: 30 logs (a third at warn, which the tail keeps), 10 spans and 10 outcomes (which it keeps too). */
+    static final int LOGS = 30;
+    static final int SPANS = 10;
+    static final int OUTCOMES = 10;
+    static final int KEPT_PER_BATCH = LOGS / 3 + SPANS + OUTCOMES;
+    private static final long STEP_TIMEOUT_MS = 10_000;
+
+    private final WarmUp.Context context;
+    private final HazelcastInstance hazelcast;
+    /** Whether the service still has a connection of the given tenant (whose tails may still read its rings). */
+    private final java.util.function.Predicate<String> connected;
+    private WebSocket sender;
+    private WebSocket tailer;
+    private final AtomicInteger acksLeft = new AtomicInteger();
+    private final AtomicInteger keptLeft = new AtomicInteger();
+    private volatile Promise<Void> step;
+    private Promise<Void> tailing = Promise.promise();
+    private long seq;
+
+    TracingWarmer(WarmUp.Context context, HazelcastInstance hazelcast, java.util.function.Predicate<String> connected) {
+        this.context = context;
+        this.hazelcast = hazelcast;
+        this.connected = connected;
+    }
+
+    @Override
+    public Future<Void> prepare() {
+        Future<WebSocket> s = context.connect(TracingService.PATH, this::onSenderText);
+        Future<WebSocket> t = context.connect(TracingService.PATH, this::onTailText);
+        return Future.all(s, t).compose(all -> {
+            sender = s.result();
+            tailer = t.result();
+            tailer.writeTextMessage("{\"type\":\"tail\",\"id\":\"warm\",\"from\":\"now\",\"filter\":{\"level\":\"warn\","
+                    + "\"environment\":\"" + WarmUpItems.ENVIRONMENT + "\"}}");
+            return tailing.future().timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    @Override
+    public Future<Void> round(int round) {
+        Promise<Void> done = Promise.promise();
+        acksLeft.set(BATCHES);
+        keptLeft.set(BATCHES * KEPT_PER_BATCH);
+        step = done;
+        for (int b = 0; b < BATCHES; b++) {
+            sender.writeTextMessage(batch(seq++));
+        }
+        return done.future().timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private static String batch(long seq) {
+        return "{\"type\":\"events\",\"seq\":" + seq + ",\"dropped\":0,\"items\":["
+                + String.join(",", WarmUpItems.items(LOGS, SPANS, OUTCOMES)) + "]}";
+    }
+
+    private void onSenderText(String text) {
+        JsonNode frame = Json.parse(text);
+        String type = frame.path("type").asText();
+        Promise<Void> s = step;
+        if (s == null) {
+            return;
+        }
+        if (type.equals("error")) {
+            s.tryFail("the warm-up's batch was refused: " + frame.path("message").asText());
+        } else if (type.equals("ack")) {
+            if (frame.path("rejected").size() > 0) {
+                s.tryFail("the warm-up's items were rejected: " + frame.path("rejected"));
+            } else {
+                acksLeft.decrementAndGet();
+                check(s);
+            }
+        }
+    }
+
+    private void onTailText(String text) {
+        JsonNode frame = Json.parse(text);
+        String type = frame.path("type").asText();
+        if (type.equals("tailing")) {
+            tailing.tryComplete();
+            return;
+        }
+        if (type.equals("error")) {
+            tailing.tryFail("the warm-up's tail was refused: " + frame.path("message").asText());
+            Promise<Void> s = step;
+            if (s != null) {
+                s.tryFail("the warm-up's tail was refused: " + frame.path("message").asText());
+            }
+            return;
+        }
+        if (type.equals("events") && frame.has("tail")) {
+            keptLeft.addAndGet(-frame.path("items").size());
+            Promise<Void> s = step;
+            if (s != null) {
+                check(s);
+            }
+        }
+    }
+
+    private void check(Promise<Void> s) {
+        if (acksLeft.get() <= 0 && keptLeft.get() <= 0) {
+            s.tryComplete();
+        }
+    }
+
+    @Override
+    public Future<Void> finish() {
+        List<Future<Void>> closing = new java.util.ArrayList<>();
+        if (sender != null) {
+            closing.add(sender.close());
+        }
+        if (tailer != null) {
+            closing.add(tailer.close());
+        }
+        return Future.join(closing).otherwiseEmpty().compose(v -> context.vertx().executeBlocking(() -> {
+            // The rings go once the server has closed the connections (a tail reading them would bring them back).
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (connected.test(context.tenant()) && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            for (DistributedObject o : hazelcast.getDistributedObjects()) {
+                if (o.getName().endsWith("." + context.tenant())) {
+                    o.destroy();
+                }
+            }
+            return null;
+        }, false));
+    }
+}
