@@ -8,7 +8,7 @@ import io.switchboard.common.codec.Json;
 import io.switchboard.common.service.WarmUp;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.WebSocket;
+import io.switchboard.common.service.WarmUpSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +33,8 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
     private final WarmUp.Context context;
     private final HazelcastInstance hazelcast;
     private final SubscriptionHub hub;
-    private final List<WebSocket> senders = new ArrayList<>();
-    private WebSocket subscriber;
+    private final List<WarmUpSocket> senders = new ArrayList<>();
+    private WarmUpSocket subscriber;
     private List<String> ids;
     private List<String> addresses;
     /** What the subscriber waits for now: the count of upserted (or removed) nodes still to arrive. */
@@ -60,11 +60,11 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
         });
         return safe.future().compose(v -> context.vertx().executeBlocking(this::ownedKeys, false))
                 .compose(v -> {
-                    List<Future<WebSocket>> opening = new ArrayList<>();
+                    List<Future<WarmUpSocket>> opening = new ArrayList<>();
                     for (int c = 0; c < CONNECTIONS; c++) {
                         opening.add(context.connect(DiscoveryService.PATH, text -> { }));
                     }
-                    Future<WebSocket> sub = context.connect(DiscoveryService.PATH, this::onSubscriberText);
+                    Future<WarmUpSocket> sub = context.connect(DiscoveryService.PATH, this::onSubscriberText);
                     return Future.all(Future.all(opening), sub).onSuccess(all -> {
                         opening.forEach(f -> senders.add(f.result()));
                         subscriber = sub.result();
@@ -108,10 +108,10 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
     @Override
     public Future<Void> round(int round) {
         String sub = "w" + round;
-        return expect("snapshot", 1, () -> subscriber.writeTextMessage("{\"type\":\"subscribe\",\"id\":\"" + sub + "\"}"))
+        return expect("snapshot", 1, () -> subscriber.send("{\"type\":\"subscribe\",\"id\":\"" + sub + "\"}"))
                 .compose(v -> expect("upserted", ids.size(), () -> {
                     for (int i = 0; i < ids.size(); i++) {
-                        senders.get(i % CONNECTIONS).writeTextMessage("{\"type\":\"register\",\"ttl\":60,\"ref\":\"" + i
+                        senders.get(i % CONNECTIONS).send("{\"type\":\"register\",\"ttl\":60,\"ref\":\"" + i
                                 + "\",\"node\":{\"id\":\"" + ids.get(i) + "\",\"service\":\"" + serviceOf(i)
                                 + "\",\"version\":\"1." + round % 3 + ".0\",\"address\":\"" + addresses.get(i)
                                 + "\",\"environment\":\"warm\",\"properties\":{\"zone\":\"z" + i % 3 + "\"}}}");
@@ -123,17 +123,17 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
                         for (int i = c; i < ids.size(); i += CONNECTIONS) {
                             beat.append(i == c ? "\"" : ",\"").append(ids.get(i)).append('"');
                         }
-                        senders.get(c).writeTextMessage(beat.append("]}").toString());
+                        senders.get(c).send(beat.append("]}").toString());
                     }
                     return expect("removed", ids.size(), () -> {
                         for (int i = 0; i < ids.size(); i++) {
-                            senders.get(i % CONNECTIONS).writeTextMessage("{\"type\":\"deregister\",\"id\":\""
+                            senders.get(i % CONNECTIONS).send("{\"type\":\"deregister\",\"id\":\""
                                     + ids.get(i) + "\"}");
                         }
                     });
                 })
                 .compose(v -> expect("unsubscribed", 1,
-                        () -> subscriber.writeTextMessage("{\"type\":\"unsubscribe\",\"id\":\"" + sub + "\"}")));
+                        () -> subscriber.send("{\"type\":\"unsubscribe\",\"id\":\"" + sub + "\"}")));
     }
 
     /** Waits (with a deadline) for {@code count} of {@code kind} at the subscriber after running {@code send}. */

@@ -8,7 +8,7 @@ import io.switchboard.common.service.WarmUp;
 import io.switchboard.common.service.WarmUpItems;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.WebSocket;
+import io.switchboard.common.service.WarmUpSocket;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,8 +33,8 @@ final class TracingWarmer implements WarmUp.Warmer {
     private final HazelcastInstance hazelcast;
     /** Whether the service still has a connection of the given tenant (whose tails may still read its rings). */
     private final java.util.function.Predicate<String> connected;
-    private WebSocket sender;
-    private WebSocket tailer;
+    private WarmUpSocket sender;
+    private WarmUpSocket tailer;
     private final AtomicInteger acksLeft = new AtomicInteger();
     private final AtomicInteger keptLeft = new AtomicInteger();
     private volatile Promise<Void> step;
@@ -49,12 +49,12 @@ final class TracingWarmer implements WarmUp.Warmer {
 
     @Override
     public Future<Void> prepare() {
-        Future<WebSocket> s = context.connect(TracingService.PATH, this::onSenderText);
-        Future<WebSocket> t = context.connect(TracingService.PATH, this::onTailText);
+        Future<WarmUpSocket> s = context.connect(TracingService.PATH, this::onSenderText);
+        Future<WarmUpSocket> t = context.connect(TracingService.PATH, this::onTailText);
         return Future.all(s, t).compose(all -> {
             sender = s.result();
             tailer = t.result();
-            tailer.writeTextMessage("{\"type\":\"tail\",\"id\":\"warm\",\"from\":\"now\",\"filter\":{\"level\":\"warn\","
+            tailer.send("{\"type\":\"tail\",\"id\":\"warm\",\"from\":\"now\",\"filter\":{\"level\":\"warn\","
                     + "\"environment\":\"" + WarmUpItems.ENVIRONMENT + "\"}}");
             return tailing.future().timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         });
@@ -67,7 +67,7 @@ final class TracingWarmer implements WarmUp.Warmer {
         keptLeft.set(BATCHES * KEPT_PER_BATCH);
         step = done;
         for (int b = 0; b < BATCHES; b++) {
-            sender.writeTextMessage(batch(seq++));
+            sender.send(batch(seq++));
         }
         return done.future().timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }

@@ -8,10 +8,6 @@ import io.switchboard.common.observe.HealthCheck;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,8 +64,11 @@ public final class WarmUp {
     public interface Context {
         Vertx vertx();
 
-        /** Opens a WebSocket on this replica (protocol open handshake done); text frames go to {@code onText}. */
-        Future<WebSocket> connect(String path, Consumer<String> onText);
+        /**
+         * Opens a WebSocket on this replica as the scratch tenant and does the protocol's open handshake; the text
+         * frames after it go to {@code onText}.
+         */
+        Future<WarmUpSocket> connect(String path, Consumer<String> onText);
 
         /** The scratch tenant this warm-up's connections act as. */
         String tenant();
@@ -137,8 +136,8 @@ public final class WarmUp {
         double cpuBefore = processCpuSeconds();
         String key = WarmUpKey.issue();
         String tenant = WarmUpKey.tenant(key);
-        WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
-                .setMaxMessageSize(16 << 20));
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
         Context context = new Context() {
             @Override
             public Vertx vertx() {
@@ -146,7 +145,7 @@ public final class WarmUp {
             }
 
             @Override
-            public Future<WebSocket> connect(String path, Consumer<String> onText) {
+            public Future<WarmUpSocket> connect(String path, Consumer<String> onText) {
                 return open(client, host, port, path, key, onText);
             }
 
@@ -178,6 +177,10 @@ public final class WarmUp {
             removeScratchMeters(meters);
             Future.join(warmers.stream().map(Warmer::finish).toList()).onComplete(cleaned -> {
                 client.close();
+                // What start-up and the warm-up left young is collected now, before traffic: the first collections
+                // after start-up copy much of it and pause for tens of milliseconds (a no-op under
+                // -XX:+DisableExplicitGC).
+                System.gc();
                 Throwable cause = ar.failed() ? ar.cause() : cleaned.failed() ? cleaned.cause() : null;
                 String failure = cause == null ? null : (ar.failed() ? "" : "clean-up: ") + cause.getMessage();
                 if (cause != null) {
@@ -225,25 +228,22 @@ public final class WarmUp {
         });
     }
 
-    private static Future<WebSocket> open(WebSocketClient client, String host, int port, String path, String key,
-                                          Consumer<String> onText) {
-        Promise<WebSocket> opened = Promise.promise();
-        client.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(path)
-                .addHeader("Authorization", "Bearer " + key)).onFailure(opened::tryFail).onSuccess(ws -> {
-            ws.textMessageHandler(text -> {
-                if (!opened.future().isComplete()) {
-                    if (text.contains("\"type\":\"open\"")) {
-                        opened.tryComplete(ws);
-                    } else {
-                        opened.tryFail("the warm-up's open was answered: " + text);
-                    }
-                    return;
-                }
+    private static Future<WarmUpSocket> open(java.net.http.HttpClient client, String host, int port, String path,
+                                             String key, Consumer<String> onText) {
+        Promise<Void> opened = Promise.promise();
+        String authority = host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+        return WarmUpSocket.connect(client, java.net.URI.create("ws://" + authority + path), key, text -> {
+            if (opened.future().isComplete()) {
                 onText.accept(text);
-            });
-            ws.writeTextMessage("{\"type\":\"open\",\"protocol\":1,\"client\":\"warm-up\",\"features\":[\"snapshot-pages\"]}");
+            } else if (text.contains("\"type\":\"open\"")) {
+                opened.tryComplete();
+            } else {
+                opened.tryFail("the warm-up's open was answered: " + text);
+            }
+        }).compose(socket -> {
+            socket.send("{\"type\":\"open\",\"protocol\":1,\"client\":\"warm-up\",\"features\":[\"snapshot-pages\"]}");
+            return opened.future().timeout(10, java.util.concurrent.TimeUnit.SECONDS).map(socket);
         });
-        return opened.future();
     }
 
     private static void removeScratchMeters(MeterRegistry meters) {
