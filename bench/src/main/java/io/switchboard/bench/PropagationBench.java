@@ -17,7 +17,11 @@ import org.HdrHistogram.Histogram;
  * apart (10,000 registrations a second in all, for 0.4 s), while another connection subscribes to everything; then
  * they deregister them the same way. The
  * time from sending {@code register} (or {@code deregister}) to the subscriber receiving the {@code changes} frame
- * that carries it, p50 and p99. Beside it, the same load on etcd (put and delete, one watcher), when installed.
+ * that carries it, p50 and p99. The server is measured from when it is ready: a first round on a new tenant, rounds
+ * on that tenant ({@code bench.rounds}), then rounds each on a new tenant ({@code bench.new-tenant-rounds}), with
+ * every round's p99 and the worst from the 4th on. Against standalone, or {@code ./switchboard cluster} with
+ * {@code -Dbench.propagation.target=cluster}. Beside it, the same load on etcd (put and delete, one watcher), when
+ * installed.
  */
 final class PropagationBench {
     static final int CONNECTIONS = 20;
