@@ -176,7 +176,7 @@ public final class WarmUp {
             WarmUpKey.revoke(key);
             removeScratchMeters(meters);
             Future.join(warmers.stream().map(Warmer::finish).toList()).onComplete(cleaned -> {
-                client.close();
+                client.shutdownNow(); // close() would wait, on this event loop
                 // What start-up and the warm-up left young is collected now, before traffic: the first collections
                 // after start-up copy much of it and pause for tens of milliseconds (a no-op under
                 // -XX:+DisableExplicitGC).
