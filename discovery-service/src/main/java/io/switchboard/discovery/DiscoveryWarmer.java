@@ -51,26 +51,21 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
 
     @Override
     public Future<Void> prepare() {
-        // Asking whether the cluster is safe is a call to every member: off the event loop, until it is or the bound.
-        return context.vertx().executeBlocking(() -> {
-            while (!hazelcast.getPartitionService().isClusterSafe()) {
-                if (System.nanoTime() > context.deadlineNanos()) {
-                    throw new IllegalStateException("the cluster's partitions were still migrating at the bound");
-                }
-                Thread.sleep(100);
-            }
-            return ownedKeys();
-        }, false).compose(v -> {
-            List<Future<WarmUpSocket>> opening = new ArrayList<>();
-            for (int c = 0; c < CONNECTIONS; c++) {
-                opening.add(context.connect(DiscoveryService.PATH, text -> { }));
-            }
-            Future<WarmUpSocket> sub = context.connect(DiscoveryService.PATH, this::onSubscriberText);
-            return Future.all(Future.all(opening), sub).onSuccess(all -> {
-                opening.forEach(f -> senders.add(f.result()));
-                subscriber = sub.result();
-            }).mapEmpty();
-        });
+        return WarmUp.clusterSafe(context, hazelcast)
+                .compose(safe -> context.vertx().executeBlocking(this::ownedKeys, false))
+                .compose(v -> connect());
+    }
+
+    private Future<Void> connect() {
+        List<Future<WarmUpSocket>> opening = new ArrayList<>();
+        for (int c = 0; c < CONNECTIONS; c++) {
+            opening.add(context.connect(DiscoveryService.PATH, text -> { }));
+        }
+        Future<WarmUpSocket> sub = context.connect(DiscoveryService.PATH, this::onSubscriberText);
+        return Future.all(Future.all(opening), sub).onSuccess(all -> {
+            opening.forEach(f -> senders.add(f.result()));
+            subscriber = sub.result();
+        }).mapEmpty();
     }
 
     /** Node ids and service addresses whose partitions this member owns (all of them when it is alone). */

@@ -50,6 +50,8 @@ public final class TracingService implements SwitchboardService {
     private final TracingQuotas quotas;
     private final MeterRegistry meters;
     private final BufferAdmission admission;
+    /** A warm-up's rings, by its scratch tenant: every connection of the warm-up writes and tails the same ones. */
+    private final Map<String, TraceRings> scratchRings = new ConcurrentHashMap<>();
 
     public TracingService(Vertx vertx, ProtocolLimits limits, TracingConfig config, HazelcastInstance hazelcast,
                           TokenVerifier verifier, MeterRegistry meters) {
@@ -113,8 +115,13 @@ public final class TracingService implements SwitchboardService {
 
     @Override
     public io.switchboard.common.service.WarmUp.Warmer warmer(io.switchboard.common.service.WarmUp.Context context) {
-        return new TracingWarmer(context, hazelcast,
-                tenant -> sessions.stream().anyMatch(session -> tenant.equals(session.tenant())));
+        return new TracingWarmer(context, hazelcast, tenant -> {
+            boolean connected = sessions.stream().anyMatch(session -> tenant.equals(session.tenant()));
+            if (!connected) {
+                scratchRings.remove(tenant);
+            }
+            return connected;
+        });
     }
 
     /** Starts reading where the buffer's readers are, for push-back and the loss ledger. */
@@ -138,8 +145,9 @@ public final class TracingService implements SwitchboardService {
             // A warm-up's scratch tenant writes to rings of its own that nothing reads, past no admission.
             boolean scratch = io.switchboard.common.auth.WarmUpKey.isScratch(session.tenant());
             session.attributes().put(STATE, new TracingSession(session, vertx,
-                    scratch ? TraceRings.scratch(hazelcast, rings.shards(), session.tenant()) : rings, codec, config,
-                    metrics, quotas, scratch ? null : admission));
+                    scratch ? scratchRings.computeIfAbsent(session.tenant(),
+                            t -> TraceRings.scratch(hazelcast, rings.shards(), t)) : rings,
+                    codec, config, metrics, quotas, scratch ? null : admission));
         }
 
         @Override

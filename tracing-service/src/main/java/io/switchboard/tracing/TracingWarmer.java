@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@value #BATCHES} batches of logs, spans and outcomes and waits for their acks, while another holds a filtered tail
  * and waits for every item the filter keeps. That runs the frame parsing and validation, the quotas, the ring writes
  * and the tail's filtered ring reads. The scratch tenant's items go to rings of its own that the history indexer and
- * routing never read ({@link io.switchboard.common.buffer.TraceRings#scratch}), destroyed at the end.
+ * routing never read ({@link io.switchboard.common.buffer.TraceRings#scratch}), on partitions this member owns once
+ * the cluster is safe, destroyed at the end.
  */
 final class TracingWarmer implements WarmUp.Warmer {
     static final int BATCHES = 8;
@@ -49,6 +50,11 @@ final class TracingWarmer implements WarmUp.Warmer {
 
     @Override
     public Future<Void> prepare() {
+        // After migration: the scratch rings are placed on partitions this member owns when the first connection opens.
+        return WarmUp.clusterSafe(context, hazelcast).compose(safe -> connect());
+    }
+
+    private Future<Void> connect() {
         Future<WarmUpSocket> s = context.connect(TracingService.PATH, this::onSenderText);
         Future<WarmUpSocket> t = context.connect(TracingService.PATH, this::onTailText);
         return Future.all(s, t).compose(all -> {

@@ -49,31 +49,50 @@ public final class TraceRings {
 
     private final HazelcastInstance hazelcast;
     private final int shards;
-    /** A ring's name is prefix, shard, suffix. */
-    private final String prefix;
-    private final String suffix;
+    /** Each ring's name, by shard. */
+    private final String[] names;
 
     public TraceRings(HazelcastInstance hazelcast, int shards) {
-        this(hazelcast, shards, PREFIX, "");
+        this(hazelcast, shards, standardNames(shards));
     }
 
-    private TraceRings(HazelcastInstance hazelcast, int shards, String prefix, String suffix) {
+    private TraceRings(HazelcastInstance hazelcast, int shards, String[] names) {
         if (shards < 1 || shards > 256) {
             throw new IllegalArgumentException("shards must be from 1 to 256, got " + shards);
         }
         this.hazelcast = hazelcast;
         this.shards = shards;
-        this.prefix = prefix;
-        this.suffix = suffix;
+        this.names = names;
+    }
+
+    private static String[] standardNames(int shards) {
+        String[] names = new String[Math.max(0, shards)];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = PREFIX + i;
+        }
+        return names;
     }
 
     /**
-     * Rings laid out as the buffer's, named {@code trace-warmup-<shard>.<tenant>}, for a warm-up's scratch tenant:
+     * Rings laid out as the buffer's, named {@code trace-warmup-<shard>-<n>.<tenant>}, for a warm-up's scratch tenant:
      * no reader of the buffer (the history indexer, routing's counts, the loss ledger) ever reads them, so nothing a
-     * warm-up writes is indexed, and the warm-up destroys them after.
+     * warm-up writes is indexed, and the warm-up destroys them after. Each ring's {@code n} is the first that puts it
+     * on a partition this member owns, so that a replica warms its own partition threads.
      */
     public static TraceRings scratch(HazelcastInstance hazelcast, int shards, String tenant) {
-        return new TraceRings(hazelcast, shards, "trace-warmup-", "." + tenant);
+        String[] names = new String[shards];
+        for (int i = 0; i < shards; i++) {
+            String name = null;
+            for (int n = 0; n < 10_000 && name == null; n++) {
+                String candidate = "trace-warmup-" + i + "-" + n + "." + tenant;
+                var owner = hazelcast.getPartitionService().getPartition(candidate).getOwner();
+                if (owner != null && owner.localMember()) {
+                    name = candidate;
+                }
+            }
+            names[i] = name != null ? name : "trace-warmup-" + i + "." + tenant;
+        }
+        return new TraceRings(hazelcast, shards, names);
     }
 
     /**
@@ -127,7 +146,7 @@ public final class TraceRings {
     }
 
     public Ringbuffer<String> ring(int shard) {
-        return hazelcast.getRingbuffer(prefix + shard + suffix);
+        return hazelcast.getRingbuffer(names[shard]);
     }
 
     public List<Ringbuffer<String>> rings() {

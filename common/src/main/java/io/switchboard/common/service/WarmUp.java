@@ -246,6 +246,23 @@ public final class WarmUp {
         });
     }
 
+    /**
+     * Completes once the member's cluster is safe (partitions migrated and backed up), or fails at the warm-up's bound:
+     * a member warms up on the partitions it will own. Asking is a call to every member, so it waits off the event
+     * loop.
+     */
+    public static Future<Void> clusterSafe(Context context, com.hazelcast.core.HazelcastInstance hazelcast) {
+        return context.vertx().executeBlocking(() -> {
+            while (!hazelcast.getPartitionService().isClusterSafe()) {
+                if (System.nanoTime() > context.deadlineNanos()) {
+                    throw new IllegalStateException("the cluster's partitions were still migrating at the bound");
+                }
+                Thread.sleep(100);
+            }
+            return null;
+        }, false);
+    }
+
     private static void removeScratchMeters(MeterRegistry meters) {
         if (meters == null) {
             return;
