@@ -71,8 +71,10 @@ final class ServerProcess implements AutoCloseable {
                 cluster ? "io.switchboard.cluster.LocalClusterMain" : "io.switchboard.standalone.Standalone",
                 "--port", Integer.toString(port), "--data-dir", dataDir.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
-        // The run's own settings only; the warm-up's may be passed through, to compare (SWITCHBOARD_WARMUP_MAX_DURATION=0s).
-        pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_") && !k.startsWith("SWITCHBOARD_WARMUP_"));
+        // The run's own settings only; the warm-up's may be passed through, to compare (SWITCHBOARD_WARMUP_MAX_DURATION=0s),
+        // and a cluster's replicas' JVM options (SWITCHBOARD_REPLICA_JVM_OPTS).
+        pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_") && !k.startsWith("SWITCHBOARD_WARMUP_")
+                && !k.equals("SWITCHBOARD_REPLICA_JVM_OPTS"));
         pb.environment().putAll(env);
         process = pb.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();

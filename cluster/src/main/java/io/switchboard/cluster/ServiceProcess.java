@@ -100,6 +100,11 @@ public final class ServiceProcess {
         command.add("-Xmx" + heap);
         command.add("-XX:+UseSerialGC");
         command.addAll(inheritedJvmFlags());
+        // Extra options for every replica's JVM (a GC log, say, -Xlog:gc:file=/tmp/gc-%p.log for one per process).
+        String extra = System.getenv("SWITCHBOARD_REPLICA_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
         command.add("-cp");
         command.add(classpath(root, service.module()));
         command.add(service.main());
