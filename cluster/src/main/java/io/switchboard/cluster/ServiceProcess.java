@@ -98,13 +98,15 @@ public final class ServiceProcess {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx" + heap);
-        command.add("-XX:+UseSerialGC");
-        command.addAll(inheritedJvmFlags());
-        // Extra options for every replica's JVM (a GC log, say, -Xlog:gc:file=/tmp/gc-%p.log for one per process).
+        // Extra options for every replica's JVM (a GC log, say, -Xlog:gc:file=/tmp/gc-%p.log for one per process); one
+        // that chooses a collector (-XX:+UseG1GC) replaces the serial one, which suits many small JVMs on few cores.
         String extra = System.getenv("SWITCHBOARD_REPLICA_JVM_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
+        List<String> extraFlags = extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+        if (extraFlags.stream().noneMatch(f -> f.startsWith("-XX:+Use") && f.endsWith("GC"))) {
+            command.add("-XX:+UseSerialGC");
         }
+        command.addAll(inheritedJvmFlags());
+        command.addAll(extraFlags);
         command.add("-cp");
         command.add(classpath(root, service.module()));
         command.add(service.main());
