@@ -81,7 +81,7 @@ public final class DiscoveryService implements SwitchboardService {
 
     @Override
     public io.switchboard.common.service.WarmUp.Warmer warmer(io.switchboard.common.service.WarmUp.Context context) {
-        return new DiscoveryWarmer(context, hazelcast, hub);
+        return new DiscoveryWarmer(context, hazelcast, hub, config.quotas().fanoutPerSecond());
     }
 
     @Override

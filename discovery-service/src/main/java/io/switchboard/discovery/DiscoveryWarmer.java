@@ -33,6 +33,8 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
     private final WarmUp.Context context;
     private final HazelcastInstance hazelcast;
     private final SubscriptionHub hub;
+    /** The tenant quota on change deliveries a second (0: none), which the rounds stay under. */
+    private final long fanoutPerSecond;
     private final List<WarmUpSocket> senders = new ArrayList<>();
     private WarmUpSocket subscriber;
     private List<String> ids;
@@ -43,10 +45,11 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
     private record Step(String kind, AtomicInteger left, Promise<Void> done) {
     }
 
-    DiscoveryWarmer(WarmUp.Context context, HazelcastInstance hazelcast, SubscriptionHub hub) {
+    DiscoveryWarmer(WarmUp.Context context, HazelcastInstance hazelcast, SubscriptionHub hub, long fanoutPerSecond) {
         this.context = context;
         this.hazelcast = hazelcast;
         this.hub = hub;
+        this.fanoutPerSecond = fanoutPerSecond;
     }
 
     @Override
@@ -103,6 +106,7 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
 
     @Override
     public Future<Void> round(int round) {
+        long began = System.nanoTime();
         String sub = "w" + round;
         return expect("snapshot", 1, () -> subscriber.send("{\"type\":\"subscribe\",\"id\":\"" + sub + "\"}"))
                 .compose(v -> expect("upserted", ids.size(), () -> {
@@ -129,7 +133,9 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
                     });
                 })
                 .compose(v -> expect("unsubscribed", 1,
-                        () -> subscriber.send("{\"type\":\"unsubscribe\",\"id\":\"" + sub + "\"}")));
+                        () -> subscriber.send("{\"type\":\"unsubscribe\",\"id\":\"" + sub + "\"}")))
+                // Each node came and went once, to one subscriber: two deliveries each.
+                .compose(v -> WarmUp.paced(context.vertx(), began, 2L * ids.size(), fanoutPerSecond));
     }
 
     /** Waits (with a deadline) for {@code count} of {@code kind} at the subscriber after running {@code send}. */

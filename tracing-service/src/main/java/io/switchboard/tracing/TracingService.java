@@ -115,7 +115,7 @@ public final class TracingService implements SwitchboardService {
 
     @Override
     public io.switchboard.common.service.WarmUp.Warmer warmer(io.switchboard.common.service.WarmUp.Context context) {
-        return new TracingWarmer(context, hazelcast, tenant -> {
+        return new TracingWarmer(context, hazelcast, config.quotas(), tenant -> {
             boolean connected = sessions.stream().anyMatch(session -> tenant.equals(session.tenant()));
             if (!connected) {
                 scratchRings.remove(tenant);

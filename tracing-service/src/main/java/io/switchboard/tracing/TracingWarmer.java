@@ -32,6 +32,8 @@ final class TracingWarmer implements WarmUp.Warmer {
 
     private final WarmUp.Context context;
     private final HazelcastInstance hazelcast;
+    /** The tenant quotas the rounds stay under: items and frame bytes a second (0: none). */
+    private final TracingConfig.Quotas quotas;
     /** Whether the service still has a connection of the given tenant (whose tails may still read its rings). */
     private final java.util.function.Predicate<String> connected;
     private WarmUpSocket sender;
@@ -42,9 +44,11 @@ final class TracingWarmer implements WarmUp.Warmer {
     private Promise<Void> tailing = Promise.promise();
     private long seq;
 
-    TracingWarmer(WarmUp.Context context, HazelcastInstance hazelcast, java.util.function.Predicate<String> connected) {
+    TracingWarmer(WarmUp.Context context, HazelcastInstance hazelcast, TracingConfig.Quotas quotas,
+                  java.util.function.Predicate<String> connected) {
         this.context = context;
         this.hazelcast = hazelcast;
+        this.quotas = quotas;
         this.connected = connected;
     }
 
@@ -68,14 +72,22 @@ final class TracingWarmer implements WarmUp.Warmer {
 
     @Override
     public Future<Void> round(int round) {
+        long began = System.nanoTime();
         Promise<Void> done = Promise.promise();
         acksLeft.set(BATCHES);
         keptLeft.set(BATCHES * KEPT_PER_BATCH);
         step = done;
+        long bytes = 0;
         for (int b = 0; b < BATCHES; b++) {
-            sender.send(batch(seq++));
+            String batch = batch(seq++);
+            bytes += batch.length();
+            sender.send(batch);
         }
-        return done.future().timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        long items = (long) BATCHES * (LOGS + SPANS + OUTCOMES);
+        long frameBytes = bytes;
+        return done.future().timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .compose(v -> WarmUp.paced(context.vertx(), began, items, quotas.eventsPerSecond()))
+                .compose(v -> WarmUp.paced(context.vertx(), began, frameBytes, quotas.bytesPerSecond()));
     }
 
     private static String batch(long seq) {

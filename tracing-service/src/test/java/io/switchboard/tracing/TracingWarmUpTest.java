@@ -78,4 +78,20 @@ class TracingWarmUpTest {
             }
         }
     }
+
+    @Test
+    void theWarmUpStaysWithinItsTenantSQuotas(TestHazelcast cluster) {
+        // 1,000 items a second, a second's worth at once: a round is 400 items, so unpaced rounds are refused by the third.
+        TracingConfig config = TracingConfig.DEFAULT.withSlots(1_000, 4)
+                .withQuotas(new TracingConfig.Quotas(1_000, 0, 0, 0));
+        HazelcastInstance member = cluster.member();
+        try (ServiceHarness replica = new ServiceHarness()) {
+            Future<WarmUp.Report> warm = replica.serveWarmingUp(new WarmUp.Config(Duration.ofSeconds(10), 8),
+                    vertx -> List.of(new TracingService(vertx, ServiceHarness.LIMITS, config, member,
+                            Tokens.verifier(), replica.registry())));
+            await().atMost(Duration.ofSeconds(60)).until(warm::isComplete);
+            assertThat(warm.result().failure()).isNull();
+            assertThat(warm.result().rounds()).isGreaterThanOrEqualTo(8);
+        }
+    }
 }

@@ -247,6 +247,25 @@ public final class WarmUp {
     }
 
     /**
+     * Completes when a round that began at {@code beganNanos} and did {@code work} units of something a tenant's quota
+     * allows {@code perSecond} of has lasted long enough to stay within that rate (at once when the quota is off): a
+     * warm-up on a fast machine must not run into its scratch tenant's quota and stop early. (Both quotas it is used
+     * for allow a burst of at least a second's worth, so a round's work may arrive at once.)
+     */
+    public static Future<Void> paced(Vertx vertx, long beganNanos, long work, long perSecond) {
+        if (perSecond <= 0) {
+            return Future.succeededFuture();
+        }
+        long leftMillis = (beganNanos + work * 1_000_000_000L / perSecond - System.nanoTime()) / 1_000_000;
+        if (leftMillis < 1) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> waited = Promise.promise();
+        vertx.setTimer(leftMillis, t -> waited.complete());
+        return waited.future();
+    }
+
+    /**
      * Completes once the member's cluster is safe (partitions migrated and backed up), or fails at the warm-up's bound:
      * a member warms up on the partitions it will own. Asking is a call to every member, so it waits off the event
      * loop.
