@@ -1,7 +1,6 @@
 package io.switchboard.discovery;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hazelcast.core.DistributedObject;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.partition.Partition;
 import io.switchboard.common.codec.Json;
@@ -168,25 +167,10 @@ final class DiscoveryWarmer implements WarmUp.Warmer {
 
     @Override
     public Future<Void> finish() {
-        List<Future<Void>> closing = new ArrayList<>();
-        senders.forEach(ws -> closing.add(ws.close()));
-        if (subscriber != null) {
-            closing.add(subscriber.close());
-        }
-        return Future.join(closing).otherwiseEmpty().compose(v -> context.vertx().executeBlocking(() -> {
-            // The sessions' own clean-up (their subscriptions' listeners, nodes a closed connection kept) runs as
-            // they close; the maps go after it, with whatever a timed-out round left in them.
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (hub.watching(context.tenant()) && System.nanoTime() < until) {
-                Thread.sleep(20);
-            }
-            for (DistributedObject o : hazelcast.getDistributedObjects()) {
-                if (o.getName().endsWith("." + context.tenant())) {
-                    o.destroy();
-                }
-            }
-            return null;
-        }, false));
+        // The sessions' own clean-up (their subscriptions' listeners, nodes a closed connection kept) runs as they
+        // close; the maps go after it, with whatever a timed-out round left in them.
+        List<WarmUpSocket> sockets = new ArrayList<>(senders);
+        sockets.add(subscriber);
+        return WarmUp.removeScratch(context, hazelcast, sockets, hub::watching);
     }
-
 }

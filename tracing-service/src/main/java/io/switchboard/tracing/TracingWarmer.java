@@ -1,7 +1,6 @@
 package io.switchboard.tracing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hazelcast.core.DistributedObject;
 import com.hazelcast.core.HazelcastInstance;
 import io.switchboard.common.codec.Json;
 import io.switchboard.common.service.WarmUp;
@@ -9,7 +8,7 @@ import io.switchboard.common.service.WarmUpItems;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.switchboard.common.service.WarmUpSocket;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -146,25 +145,7 @@ final class TracingWarmer implements WarmUp.Warmer {
 
     @Override
     public Future<Void> finish() {
-        List<Future<Void>> closing = new java.util.ArrayList<>();
-        if (sender != null) {
-            closing.add(sender.close());
-        }
-        if (tailer != null) {
-            closing.add(tailer.close());
-        }
-        return Future.join(closing).otherwiseEmpty().compose(v -> context.vertx().executeBlocking(() -> {
-            // The rings go once the server has closed the connections (a tail reading them would bring them back).
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (connected.test(context.tenant()) && System.nanoTime() < until) {
-                Thread.sleep(20);
-            }
-            for (DistributedObject o : hazelcast.getDistributedObjects()) {
-                if (o.getName().endsWith("." + context.tenant())) {
-                    o.destroy();
-                }
-            }
-            return null;
-        }, false));
+        // The rings go once the server has closed the connections (a tail reading them would bring them back).
+        return WarmUp.removeScratch(context, hazelcast, Arrays.asList(sender, tailer), connected);
     }
 }

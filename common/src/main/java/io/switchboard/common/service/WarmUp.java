@@ -266,6 +266,28 @@ public final class WarmUp {
     }
 
     /**
+     * A Hazelcast warmer's clean-up: closes its connections, waits (off the event loop, at most ten seconds) until the
+     * service no longer holds anything of the scratch tenant that could bring its objects back (a listener, a tail),
+     * then destroys every distributed object of the tenant (each per-tenant object is named {@code <kind>.<tenant>}).
+     */
+    public static Future<Void> removeScratch(Context context, com.hazelcast.core.HazelcastInstance hazelcast,
+                                             List<WarmUpSocket> sockets, java.util.function.Predicate<String> inUse) {
+        List<Future<Void>> closing = sockets.stream().filter(java.util.Objects::nonNull).map(WarmUpSocket::close).toList();
+        return Future.join(closing).otherwiseEmpty().compose(v -> context.vertx().executeBlocking(() -> {
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (inUse.test(context.tenant()) && System.nanoTime() < until) {
+                Thread.sleep(20); // the service's own clean-up of closed sessions has no completion to wait on
+            }
+            for (com.hazelcast.core.DistributedObject o : hazelcast.getDistributedObjects()) {
+                if (o.getName().endsWith("." + context.tenant())) {
+                    o.destroy();
+                }
+            }
+            return null;
+        }, false));
+    }
+
+    /**
      * Completes once the member's cluster is safe (partitions migrated and backed up), or fails at the warm-up's bound:
      * a member warms up on the partitions it will own. Asking is a call to every member, so it waits off the event
      * loop.
