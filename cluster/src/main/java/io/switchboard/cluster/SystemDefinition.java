@@ -15,16 +15,55 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * deploy/system.yaml and deploy/environments/*.yaml: the one definition of the system that the local cluster runs
- * and that deploy-check holds docker-compose.yml and the Kubernetes overlays to.
+ * and that docker-compose.yml, the gateway's configuration and the Kubernetes manifests are rendered from
+ * ({@link io.switchboard.cluster.deploy.Render}).
  *
- * @param root         the repository root (where deploy/ is)
- * @param services     by name, in the file's order
- * @param required     settings a deployment must supply itself because no default works there, some only when
- *                     another setting has a given value (auth.jwks-url when auth.mode is jwks)
- * @param environments by name
+ * @param root           the repository root (where deploy/ is)
+ * @param name           the system's name (docker-compose's project)
+ * @param publicPort     the gateway's one public port
+ * @param imageTag       the image tag the committed manifests name (CI deploys each commit's own)
+ * @param resources      the abstract resources (hazelcast, postgres, elasticsearch) by name
+ * @param gateway        the public entry point's image and limits
+ * @param perEnvironment settings whose values differ per environment (from its {@code settings} or its stores)
+ * @param services       by name, in the file's order
+ * @param required       settings a deployment must supply itself because no default works there, some only when
+ *                       another setting has a given value (auth.jwks-url when auth.mode is jwks)
+ * @param environments   by name
  */
-public record SystemDefinition(Path root, Map<String, ServiceDefinition> services, List<RequiredSetting> required,
+public record SystemDefinition(Path root, String name, int publicPort, String imageTag, Map<String, Resource> resources,
+                               Gateway gateway, List<String> perEnvironment,
+                               Map<String, ServiceDefinition> services, List<RequiredSetting> required,
                                Map<String, Environment> environments) {
+
+    /**
+     * An abstract resource: {@code kind} cluster (Hazelcast), postgresql or elasticsearch, with what a container of
+     * it needs (image, port), for PostgreSQL the database and user, and the configuration keys through which
+     * services reach it.
+     */
+    public record Resource(String name, String kind, String image, int port, String database, String user,
+                           List<String> settings) {
+    }
+
+    /** The public entry point: nginx's image (docker-compose), the largest request body, the WebSocket idle time-out. */
+    public record Gateway(String image, String maxBodySize, int idleTimeoutSeconds) {
+    }
+
+    /**
+     * How an environment runs on Kubernetes.
+     *
+     * @param namespace    where its objects go
+     * @param host         the Ingress's host name
+     * @param tlsSecret    the Secret holding the Ingress's certificate, or null for no TLS (a local cluster)
+     * @param tlsIssuer    the cert-manager ClusterIssuer that fills {@code tlsSecret}, or null
+     * @param autoscale    services scaled by a HorizontalPodAutoscaler (which then owns their replica count)
+     */
+    public record Kubernetes(String namespace, String host, String tlsSecret, String tlsIssuer,
+                             Map<String, Autoscale> autoscale) {
+    }
+
+    /** A HorizontalPodAutoscaler: from the service's replicas in the environment up to {@code max}, on CPU. */
+    public record Autoscale(int max, int cpuPercent) {
+    }
 
     /**
      * One service as system.yaml defines it.
@@ -36,13 +75,16 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
      * @param required   keys every deployment of it must set (besides the system-wide {@link #required})
      * @param replicas   replicas per environment
      * @param resources  cpu, memory, cpuLimit, memoryLimit
+     * @param preStop    the management port's route that a replica's pre-stop hook calls (members: it answers once
+     *                   the cluster is safe to leave), or null
+     * @param gracePeriodSeconds how long a stopping replica may take (pre-stop, then SIGTERM) before it is killed
      */
     public record ServiceDefinition(String name, String image, String main, String module, int port, int managementPort,
                                     List<String> paths,
                                     String health, String readiness, String metrics, String hazelcast,
                                     List<String> needs, List<String> config, List<String> secrets,
                                     List<String> required, Map<String, Integer> replicas,
-                                    Map<String, String> resources) {
+                                    Map<String, String> resources, String preStop, int gracePeriodSeconds) {
         public boolean member() {
             return "member".equals(hazelcast);
         }
@@ -72,11 +114,28 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
     /**
      * One environment of deploy/environments.
      *
-     * @param runs    how it runs (standalone, docker-compose, local-cluster, kubernetes)
-     * @param overlay the Kubernetes overlay, for kubernetes environments
-     * @param fixed   environment variables every service of it gets
+     * @param runs       how it runs (standalone, docker-compose, local-cluster, kubernetes)
+     * @param overlay    the Kubernetes overlay, for kubernetes environments
+     * @param fixed      environment variables every service of it gets
+     * @param stores     how each store resource is provided: container or managed
+     * @param settings   values of {@link #perEnvironment} settings (a managed store's endpoint, how tokens are verified)
+     * @param kubernetes how it runs on Kubernetes, or null
      */
-    public record Environment(String name, List<String> runs, String overlay, Map<String, String> fixed) {
+    public record Environment(String name, List<String> runs, String overlay, Map<String, String> fixed,
+                              Map<String, String> stores, Map<String, String> settings, Kubernetes kubernetes) {
+        public boolean runs(String how) {
+            return runs.contains(how);
+        }
+
+        /** How the store resource is provided here: container or managed. */
+        public String store(String resource) {
+            String how = stores.get(resource);
+            if (how == null) {
+                throw new IllegalStateException("deploy/environments/" + name + ".yaml does not say how " + resource
+                        + " is provided; add stores." + resource + " (container or managed)");
+            }
+            return how;
+        }
     }
 
     /** Loads the definition from the repository that holds the working directory (or a parent of it). */
@@ -86,6 +145,16 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
 
     public static SystemDefinition load(Path root) {
         Map<String, Object> system = yaml(root.resolve("deploy/system.yaml"));
+        Map<String, Resource> resources = new LinkedHashMap<>();
+        map(system, "resources").forEach((name, value) -> {
+            Map<String, Object> r = cast(value);
+            resources.put(name, new Resource(name, string(r, "kind"), (String) r.get("image"),
+                    ((Number) r.getOrDefault("port", 0)).intValue(), (String) r.get("database"), (String) r.get("user"),
+                    strings(r, "settings")));
+        });
+        Map<String, Object> g = map(system, "gateway");
+        Gateway gateway = new Gateway(string(g, "image"), string(g, "maxBodySize"),
+                ((Number) g.get("idleTimeoutSeconds")).intValue());
         Map<String, ServiceDefinition> services = new LinkedHashMap<>();
         map(system, "services").forEach((name, value) -> services.put(name, service(name, cast(value))));
         List<RequiredSetting> required = new ArrayList<>();
@@ -103,15 +172,31 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
         try (Stream<Path> files = Files.list(root.resolve("deploy/environments"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
                 Map<String, Object> e = yaml(f);
-                Map<String, String> fixed = new LinkedHashMap<>();
-                map(e, "fixed").forEach((k, v) -> fixed.put(k, String.valueOf(v)));
-                Environment env = new Environment(string(e, "environment"), strings(e, "runs"), (String) e.get("overlay"), fixed);
+                Environment env = new Environment(string(e, "environment"), strings(e, "runs"), (String) e.get("overlay"),
+                        strings(map(e, "fixed")), strings(map(e, "stores")), strings(map(e, "settings")),
+                        e.containsKey("kubernetes") ? kubernetes(map(e, "kubernetes")) : null);
                 environments.put(env.name(), env);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot list deploy/environments: " + e.getMessage(), e);
         }
-        return new SystemDefinition(root, services, List.copyOf(required), environments);
+        return new SystemDefinition(root, string(system, "name"), ((Number) system.get("publicPort")).intValue(), string(system, "imageTag"),
+                resources, gateway, strings(system, "perEnvironment"), services, List.copyOf(required), environments);
+    }
+
+    private static Kubernetes kubernetes(Map<String, Object> k) {
+        Map<String, Object> tls = map(k, "tls");
+        Map<String, Autoscale> autoscale = new LinkedHashMap<>();
+        map(k, "autoscale").forEach((service, value) -> {
+            Map<String, Object> a = cast(value);
+            autoscale.put(service, new Autoscale(((Number) a.get("max")).intValue(), ((Number) a.get("cpuPercent")).intValue()));
+        });
+        return new Kubernetes(string(k, "namespace"), string(k, "host"), (String) tls.get("secret"),
+                (String) tls.get("clusterIssuer"), autoscale);
+    }
+
+    public Resource resource(String name) {
+        return Objects.requireNonNull(resources.get(name), () -> "deploy/system.yaml has no resource " + name);
     }
 
     public ServiceDefinition service(String name) {
@@ -146,7 +231,8 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
         return new ServiceDefinition(name, string(s, "image"), string(s, "main"), string(s, "module"),
                 ((Number) s.get("port")).intValue(), ((Number) s.get("managementPort")).intValue(), strings(s, "paths"), string(s, "health"), string(s, "readiness"),
                 string(s, "metrics"), string(s, "hazelcast"), strings(s, "needs"), strings(s, "config"),
-                strings(s, "secrets"), strings(s, "required"), replicas, resources);
+                strings(s, "secrets"), strings(s, "required"), replicas, resources, (String) s.get("preStop"),
+                ((Number) s.get("gracePeriodSeconds")).intValue());
     }
 
     private static Map<String, Object> yaml(Path file) {
@@ -178,6 +264,12 @@ public record SystemDefinition(Path root, Map<String, ServiceDefinition> service
 
     private static List<String> strings(Map<String, Object> m, String key) {
         return list(m, key).stream().map(String::valueOf).toList();
+    }
+
+    private static Map<String, String> strings(Map<String, Object> m) {
+        Map<String, String> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
     }
 
     private static String string(Map<String, Object> m, String key) {

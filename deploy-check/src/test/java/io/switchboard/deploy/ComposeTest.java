@@ -5,6 +5,7 @@ import static io.switchboard.deploy.KubernetesOverlaysTest.string;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.cluster.SystemDefinition;
+import io.switchboard.cluster.SystemDefinition.Environment;
 import io.switchboard.cluster.SystemDefinition.ServiceDefinition;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -18,13 +19,18 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-/** docker-compose.yml and its gateway against deploy/system.yaml (no Docker engine is needed to check them). */
+/**
+ * docker-compose.yml and its gateway against deploy/system.yaml and the environment that runs on docker-compose (no
+ * Docker engine is needed to check them).
+ */
 class ComposeTest {
 
     @Test
     @SuppressWarnings("unchecked")
     void everyServiceIsThereAsDefinedWithNoSecretInPlainText() throws Exception {
         SystemDefinition system = SystemDefinition.load();
+        Environment environment = system.environments().values().stream().filter(e -> e.runs("docker-compose"))
+                .findFirst().orElseThrow();
         Map<String, Object> compose;
         try (Reader in = Files.newBufferedReader(system.root().resolve("docker-compose.yml"))) {
             compose = new Yaml().load(in);
@@ -58,6 +64,22 @@ class ComposeTest {
             for (String path : wanted.paths()) {
                 assertThat(gatewayTarget(nginx, path)).as("gateway route of " + path).isEqualTo(name + ":" + wanted.port());
             }
+            assertThat(service).as("stop grace period of " + name).containsEntry("stop_grace_period", wanted.gracePeriodSeconds() + "s");
+            // the environment docker-compose runs: its settings and fixed variables, as the local cluster gets them
+            environment.settings().forEach((key, value) -> {
+                if (wanted.config().contains(key)) {
+                    assertThat(env).as(name + ": " + key + " of environment " + environment.name())
+                            .containsEntry(SystemDefinition.envName(key), value);
+                }
+            });
+            environment.fixed().forEach((var, value) -> {
+                if (allowed.contains(var)) {
+                    assertThat(env).as(name + ": fixed " + var + " of environment " + environment.name()).containsEntry(var, value);
+                }
+            });
+            assertThat(List.of(String.valueOf(env.get("SWITCHBOARD_HAZELCAST_MEMBERS")).split(","))).as(name + ": members")
+                    .containsExactlyElementsOf(system.services().values().stream().filter(ServiceDefinition::member)
+                            .map(m -> m.name() + ":" + system.resource("hazelcast").port()).toList());
             missing.addAll(RequiredSettings.missing(system, wanted, supplied(env)));
         }
         assertThat(missing).as("required settings in docker-compose.yml").isEmpty();

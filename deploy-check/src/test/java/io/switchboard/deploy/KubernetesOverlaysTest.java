@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchboard.cluster.SystemDefinition;
 import io.switchboard.cluster.SystemDefinition.Environment;
 import io.switchboard.cluster.SystemDefinition.ServiceDefinition;
+import io.switchboard.common.hazelcast.HazelcastConnector;
+import io.switchboard.common.service.HttpHostVerticle;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,9 +25,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Renders every Kubernetes overlay with {@code kubectl kustomize} and checks it against deploy/system.yaml: every
- * service present with its port, probes, resources, replicas, configuration and secrets as defined, every required
- * setting supplied, routed by the Ingress, images tagged, and no secret written into the repository.
+ * Renders every Kubernetes overlay with {@code kubectl kustomize} (what {@code kubectl apply -k} applies) and checks
+ * the result against deploy/system.yaml and the environment: every service present with its ports, probes,
+ * resources, replicas (or its autoscaler), configuration values and secrets as defined, every required setting
+ * supplied, selectors matching the labels they are meant to, members stopping safely, routed by the Ingress (over
+ * TLS where the environment says), images tagged, the settings' checksum on every pod template, and no secret
+ * written into the repository.
  */
 class KubernetesOverlaysTest {
     private static final SystemDefinition SYSTEM = SystemDefinition.load();
@@ -40,12 +45,27 @@ class KubernetesOverlaysTest {
     @MethodSource("overlays")
     void theOverlayMatchesTheSystemDefinition(String overlay) throws Exception {
         List<Map<String, Object>> objects = render(SYSTEM.root().resolve("deploy/k8s/overlays/" + overlay));
+        Environment env = SYSTEM.environment(overlay);
         for (ServiceDefinition service : SYSTEM.services().values()) {
             String name = service.name();
             Map<String, Object> deployment = find(objects, "Deployment", "switchboard-" + name);
             Map<String, Object> spec = map(deployment, "spec");
-            assertThat(spec.get("replicas")).as(overlay + ": replicas of " + name).isEqualTo(service.replicas(overlay));
-            Map<String, Object> pod = map(map(spec, "template"), "spec");
+            Optional<Map<String, Object>> hpa = optional(objects, "HorizontalPodAutoscaler", "switchboard-" + name);
+            if (env.kubernetes().autoscale().containsKey(name)) {
+                // Its HorizontalPodAutoscaler owns the count: a replicas field would reset it on every apply.
+                assertThat(spec).as(overlay + ": " + name + " is autoscaled, so its Deployment sets no replicas")
+                        .doesNotContainKey("replicas");
+                assertThat(hpa).as(overlay + ": the autoscaler of " + name).isPresent();
+                assertThat(map(hpa.get(), "spec")).containsEntry("minReplicas", service.replicas(overlay))
+                        .containsEntry("maxReplicas", env.kubernetes().autoscale().get(name).max());
+                assertThat(map(map(hpa.get(), "spec"), "scaleTargetRef"))
+                        .containsEntry("kind", "Deployment").containsEntry("name", "switchboard-" + name);
+            } else {
+                assertThat(spec.get("replicas")).as(overlay + ": replicas of " + name).isEqualTo(service.replicas(overlay));
+                assertThat(hpa).as(overlay + ": " + name + " keeps a fixed count").isEmpty();
+            }
+            Map<String, Object> template = map(spec, "template");
+            Map<String, Object> pod = map(template, "spec");
             Map<String, Object> container = container(pod);
             String image = string(container, "image");
             assertThat(image).as(overlay + ": image of " + name).startsWith(service.image() + ":")
@@ -54,10 +74,15 @@ class KubernetesOverlaysTest {
             // Metrics name tenants: scraped on the management port, which the Service (and so the Ingress) never exposes.
             assertThat(containerPort(container, "management")).as(overlay + ": management port of " + name)
                     .isEqualTo(service.managementPort());
-            assertThat(map(map(map(spec, "template"), "metadata"), "annotations"))
+            assertThat(map(map(template, "metadata"), "annotations"))
                     .containsEntry("prometheus.io/port", Integer.toString(service.managementPort()));
             assertThat(probePath(container, "readinessProbe")).isEqualTo(service.readiness());
             assertThat(probePath(container, "livenessProbe")).isEqualTo(service.health());
+            assertThat(probePath(container, "startupProbe")).isEqualTo(service.health());
+            for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+                assertThat(string(map(map(container, probe), "httpGet"), "port")).as(overlay + ": " + probe + " of " + name)
+                        .isEqualTo("http");
+            }
             Map<String, Object> resources = map(container, "resources");
             assertThat(map(resources, "requests")).as(overlay + ": requests of " + name)
                     .containsEntry("cpu", service.resources().get("cpu")).containsEntry("memory", service.resources().get("memory"));
@@ -65,20 +90,19 @@ class KubernetesOverlaysTest {
                     .containsEntry("cpu", service.resources().get("cpuLimit"))
                     .containsEntry("memory", service.resources().get("memoryLimit"));
             checkEnvironment(overlay, service, container);
-            assertThat(map(map(map(spec, "template"), "metadata"), "labels").get("switchboard.io/hazelcast"))
+            checkValues(objects, env, service, container);
+            assertThat(map(map(template, "metadata"), "labels").get("switchboard.io/hazelcast"))
                     .as(overlay + ": " + name + " is a Hazelcast " + service.hazelcast())
                     .isEqualTo(service.member() ? "member" : null);
+            checkStopping(overlay, service, pod, container);
             Map<String, Object> svc = find(objects, "Service", "switchboard-" + name);
             @SuppressWarnings("unchecked")
-            Map<String, Object> svcPort = ((List<Map<String, Object>>) map(svc, "spec").get("ports")).getFirst();
-            assertThat(svcPort.get("port")).isEqualTo(service.port());
-            @SuppressWarnings("unchecked")
             List<Map<String, Object>> svcPorts = (List<Map<String, Object>>) map(svc, "spec").get("ports");
+            assertThat(svcPorts.getFirst().get("port")).isEqualTo(service.port());
             assertThat(svcPorts).as(overlay + ": ports of Service switchboard-" + name)
                     .noneMatch(p -> Integer.valueOf(service.managementPort()).equals(p.get("port"))
                             || Integer.valueOf(service.managementPort()).equals(p.get("targetPort"))
                             || "management".equals(p.get("targetPort")));
-            find(objects, "PodDisruptionBudget", "switchboard-" + name);
             for (String path : service.paths()) {
                 assertThat(ingressBackend(objects, path)).as(overlay + ": Ingress route of " + path)
                         .isEqualTo("switchboard-" + name + ":" + service.port());
@@ -91,6 +115,106 @@ class KubernetesOverlaysTest {
             }
         }
         assertThat(missingSettings(objects)).as(overlay + ": required settings").isEmpty();
+        assertThat(Selectors.problems(objects)).as(overlay + ": selectors against labels").isEmpty();
+        checkIngress(overlay, env, objects);
+        checkConfigChecksum(overlay, objects);
+    }
+
+    /**
+     * The values a pod gets: its own ports and role as system.yaml says, each setting the environment gives (through
+     * the ConfigMap, whatever name kustomize gave it), and for a managed store everything the service reads of it.
+     */
+    private static void checkValues(List<Map<String, Object>> objects, Environment env, ServiceDefinition service,
+                                    Map<String, Object> container) {
+        Map<String, Optional<String>> values = resolve(objects, container);
+        String where = env.name() + ": " + service.name() + " ";
+        assertThat(values.get(SystemDefinition.envName("http.port"))).as(where + "http.port").contains(Integer.toString(service.port()));
+        assertThat(values.get(SystemDefinition.envName("http.management-port"))).as(where + "http.management-port")
+                .contains(Integer.toString(service.managementPort()));
+        assertThat(values.get(SystemDefinition.envName("hazelcast.mode"))).as(where + "hazelcast.mode").contains(service.hazelcast());
+        env.settings().forEach((key, value) -> {
+            if (service.config().contains(key)) {
+                assertThat(values.get(SystemDefinition.envName(key))).as(where + key + " (deploy/environments/"
+                        + env.name() + ".yaml)").isNotNull().contains(value);
+            }
+        });
+        for (String store : service.needs()) {
+            if (!"managed".equals(env.stores().get(store))) {
+                continue;
+            }
+            for (String key : SYSTEM.resource(store).settings()) {
+                if (!service.config().contains(key)) {
+                    continue;
+                }
+                Optional<String> v = values.get(SystemDefinition.envName(key));
+                // a managed store's user name matters as much as its password: without it no credentials are sent
+                assertThat(v).as(where + "reaches the managed " + store + " with " + key).isNotNull();
+                v.ifPresent(text -> assertThat(text).as(where + key).isNotBlank());
+            }
+        }
+    }
+
+    /**
+     * How a replica stops: a member through its pre-stop hook (the management port's route that waits until the
+     * cluster is safe to leave), with a grace period long enough for that wait, the migration of its partitions
+     * and closing; every service within its own grace period.
+     */
+    private static void checkStopping(String overlay, ServiceDefinition service, Map<String, Object> pod,
+                                      Map<String, Object> container) {
+        assertThat(pod.get("terminationGracePeriodSeconds")).as(overlay + ": grace period of " + service.name())
+                .isEqualTo(service.gracePeriodSeconds());
+        if (!service.member()) {
+            return;
+        }
+        assertThat(service.preStop()).as(service.name() + ": a member's pre-stop route").isEqualTo(HttpHostVerticle.PRE_STOP_PATH);
+        Map<String, Object> hook = map(map(map(container, "lifecycle"), "preStop"), "httpGet");
+        assertThat(hook).as(overlay + ": pre-stop hook of " + service.name()).containsEntry("path", service.preStop())
+                .containsEntry("port", "management");
+        long needed = HazelcastConnector.PRE_STOP_WAIT.toSeconds() + HazelcastConnector.GRACEFUL_SHUTDOWN.toSeconds() + 20;
+        assertThat((long) service.gracePeriodSeconds()).as(service.name() + ": grace period against pre-stop wait, "
+                + "migration and closing").isGreaterThanOrEqualTo(needed);
+    }
+
+    private static void checkIngress(String overlay, Environment env, List<Map<String, Object>> objects) {
+        Map<String, Object> ingress = objects.stream().filter(o -> "Ingress".equals(o.get("kind"))).findFirst().orElseThrow();
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) map(ingress, "spec").get("rules");
+        assertThat(rules).as(overlay + ": Ingress hosts").extracting(r -> r.get("host")).containsExactly(env.kubernetes().host());
+        Object tls = map(ingress, "spec").get("tls");
+        if (env.kubernetes().tlsSecret() == null) {
+            assertThat(tls).as(overlay + ": TLS").isNull();
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> first = ((List<Map<String, Object>>) tls).getFirst();
+        assertThat(first).as(overlay + ": TLS of the Ingress").containsEntry("secretName", env.kubernetes().tlsSecret());
+        assertThat(String.valueOf(first.get("hosts"))).contains(env.kubernetes().host());
+        if (env.kubernetes().tlsIssuer() != null) {
+            assertThat(map(map(ingress, "metadata"), "annotations"))
+                    .containsEntry("cert-manager.io/cluster-issuer", env.kubernetes().tlsIssuer());
+        }
+    }
+
+    /** Pod templates carry the checksum of the settings their ConfigMap holds, so a change of them is a new rollout. */
+    private static void checkConfigChecksum(String overlay, List<Map<String, Object>> objects) throws Exception {
+        List<Map<String, Object>> maps = objects.stream().filter(o -> "ConfigMap".equals(o.get("kind"))).toList();
+        assertThat(maps).as(overlay + ": one ConfigMap of settings").hasSize(1);
+        assertThat(string(map(maps.getFirst(), "metadata"), "name")).as(overlay + ": its name carries a hash of its content")
+                .matches("switchboard-config-[a-z0-9]{10}");
+        Map<String, Object> data = map(maps.getFirst(), "data");
+        StringBuilder text = new StringBuilder();
+        for (String key : SYSTEM.perEnvironment()) {
+            text.append(key).append('=').append(data.getOrDefault(key.replace('.', '-'), "")).append('\n');
+        }
+        String sum = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.toString().getBytes(StandardCharsets.UTF_8)));
+        for (Map<String, Object> o : objects) {
+            if ("Deployment".equals(o.get("kind"))) {
+                assertThat(map(map(map(map(o, "spec"), "template"), "metadata"), "annotations"))
+                        .as(overlay + ": checksum of " + map(o, "metadata").get("name"))
+                        .containsEntry("switchboard.io/config-checksum", sum);
+            }
+        }
     }
 
     @Test
@@ -119,7 +243,7 @@ class KubernetesOverlaysTest {
         Files.writeString(dir.resolve("kustomization.yaml"), """
                 resources: [%s]
                 patches:
-                  - target: {kind: ConfigMap, name: switchboard-endpoints}
+                  - target: {kind: ConfigMap, name: switchboard-config.*}
                     patch: |-
                       - {op: replace, path: /data/auth-jwks-url, value: ""}
                 """.formatted(prod));
@@ -130,13 +254,39 @@ class KubernetesOverlaysTest {
         Files.writeString(dir.resolve("kustomization.yaml"), """
                 resources: [%s]
                 patches:
-                  - target: {kind: ConfigMap, name: switchboard-endpoints}
+                  - target: {kind: ConfigMap, name: switchboard-config.*}
                     patch: |-
                       - {op: remove, path: /data/db-url}
                 """.formatted(prod));
         assertThat(missingSettings(render(dir)))
-                .containsExactly("routing: SWITCHBOARD_DB_URL refers to key db-url of ConfigMap switchboard-endpoints, which has no such key",
-                        "routing: db.url must be set, but SWITCHBOARD_DB_URL is not set");
+                .hasSize(2)
+                .satisfiesExactly(
+                        p -> assertThat(p).matches("routing: SWITCHBOARD_DB_URL refers to key db-url of ConfigMap "
+                                + "switchboard-config-[a-z0-9]+, which has no such key"),
+                        p -> assertThat(p).isEqualTo("routing: db.url must be set, but SWITCHBOARD_DB_URL is not set"));
+    }
+
+    /** The selector check catches labels a spread constraint or a budget does not find, and a pod under two budgets. */
+    @Test
+    void selectorsThatMissTheirPodsOrOverlapFailTheCheck(@TempDir Path dir) throws Exception {
+        Path prod = dir.toRealPath().relativize(SYSTEM.root().resolve("deploy/k8s/overlays/prod").toRealPath());
+        Files.writeString(dir.resolve("extra-budget.yaml"), """
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
+                metadata: {name: discovery-only}
+                spec: {maxUnavailable: 1, selector: {matchLabels: {app.kubernetes.io/name: discovery}}}
+                """);
+        Files.writeString(dir.resolve("kustomization.yaml"), """
+                resources: [%s, extra-budget.yaml]
+                patches:
+                  - target: {kind: Deployment, name: switchboard-query}
+                    patch: |-
+                      - {op: remove, path: /spec/template/metadata/labels/app.kubernetes.io~1part-of}
+                """.formatted(prod));
+        assertThat(Selectors.problems(render(dir))).hasSize(2).anySatisfy(p -> assertThat(p)
+                .startsWith("Deployment switchboard-query: its spread constraint selects")
+                .contains("spreads nothing")).anySatisfy(p -> assertThat(p)
+                .startsWith("Deployment switchboard-discovery: its pods fall under 2 disruption budgets"));
     }
 
     /** Every required setting each Deployment leaves unset, or refers to a ConfigMap key that is not there. */
@@ -145,30 +295,45 @@ class KubernetesOverlaysTest {
         for (ServiceDefinition service : SYSTEM.services().values()) {
             Map<String, Object> container = container(map(map(map(find(objects, "Deployment", "switchboard-" + service.name()),
                     "spec"), "template"), "spec"));
-            Map<String, Optional<String>> env = new LinkedHashMap<>();
+            Map<String, Optional<String>> env = resolve(objects, container);
             for (Map<String, Object> var : envList(container)) {
-                String name = string(var, "name");
-                if (var.containsKey("value")) {
-                    env.put(name, Optional.of(String.valueOf(var.get("value"))));
-                    continue;
-                }
-                Map<String, Object> from = map(var, "valueFrom");
-                if (from.containsKey("configMapKeyRef")) {
-                    Map<String, Object> ref = map(from, "configMapKeyRef");
-                    Map<String, Object> data = map(find(objects, "ConfigMap", string(ref, "name")), "data");
-                    if (data == null || !data.containsKey(string(ref, "key"))) {
-                        problems.add(service.name() + ": " + name + " refers to key " + ref.get("key") + " of ConfigMap "
-                                + ref.get("name") + ", which has no such key");
-                        continue;
-                    }
-                    env.put(name, Optional.of(String.valueOf(data.get(string(ref, "key")))));
-                } else {
-                    env.put(name, Optional.empty()); // from a Secret, created outside the repository
+                if (!env.containsKey(string(var, "name"))) {
+                    Map<String, Object> ref = map(map(var, "valueFrom"), "configMapKeyRef");
+                    problems.add(service.name() + ": " + var.get("name") + " refers to key " + ref.get("key") + " of ConfigMap "
+                            + ref.get("name") + ", which has no such key");
                 }
             }
             problems.addAll(RequiredSettings.missing(SYSTEM, service, env));
         }
         return problems;
+    }
+
+    /**
+     * A container's environment as the pod sees it: literal values, ConfigMap keys looked up in the rendered
+     * ConfigMap (a variable whose key is missing is left out), and an empty value for what a Secret supplies (made
+     * outside the repository).
+     */
+    private static Map<String, Optional<String>> resolve(List<Map<String, Object>> objects, Map<String, Object> container) {
+        Map<String, Optional<String>> env = new LinkedHashMap<>();
+        for (Map<String, Object> var : envList(container)) {
+            String name = string(var, "name");
+            if (var.containsKey("value")) {
+                env.put(name, Optional.of(String.valueOf(var.get("value"))));
+                continue;
+            }
+            Map<String, Object> from = map(var, "valueFrom");
+            if (from.containsKey("configMapKeyRef")) {
+                Map<String, Object> ref = map(from, "configMapKeyRef");
+                Optional<Map<String, Object>> cm = optional(objects, "ConfigMap", string(ref, "name"));
+                Map<String, Object> data = cm.map(c -> map(c, "data")).orElse(null);
+                if (data != null && data.containsKey(string(ref, "key"))) {
+                    env.put(name, Optional.of(String.valueOf(data.get(string(ref, "key")))));
+                }
+            } else {
+                env.put(name, Optional.empty()); // from a Secret, created outside the repository
+            }
+        }
+        return env;
     }
 
     private static void checkEnvironment(String overlay, ServiceDefinition service, Map<String, Object> container) {
@@ -232,8 +397,13 @@ class KubernetesOverlaysTest {
     }
 
     private static Map<String, Object> find(List<Map<String, Object>> objects, String kind, String name) {
+        return optional(objects, kind, name)
+                .orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " in the rendered overlay"));
+    }
+
+    private static Optional<Map<String, Object>> optional(List<Map<String, Object>> objects, String kind, String name) {
         return objects.stream().filter(o -> kind.equals(o.get("kind")) && name.equals(map(o, "metadata").get("name")))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " in the rendered overlay"));
+                .findFirst();
     }
 
     @SuppressWarnings("unchecked")

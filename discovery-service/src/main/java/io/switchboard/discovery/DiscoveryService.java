@@ -117,6 +117,12 @@ public final class DiscoveryService implements SwitchboardService {
     }
 
     /** Tells every client to go elsewhere (1001) before the replica leaves; their nodes live on by TTL. */
+    /** A member leaves once the cluster is safe (every partition backed up), so that its data is not lost. */
+    @Override
+    public Future<Map<String, Object>> preStop() {
+        return HazelcastConnector.awaitSafeToLeave(vertx, hazelcast, HazelcastConnector.PRE_STOP_WAIT);
+    }
+
     @Override
     public Future<Void> stop() {
         fanout.stop();

@@ -28,6 +28,7 @@ public final class ServiceHarness implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private int port;
+    private int managementPort = -1;
 
     public ServiceHarness() {
         registry = Metrics.registry("test");
@@ -71,13 +72,29 @@ public final class ServiceHarness implements AutoCloseable {
         return serve(0, LIMITS, factory, warmUp).warmedUp();
     }
 
+    /** Serves with a management port (any free one) as deployed replicas do: /metrics and the pre-stop hook there. */
+    public ServiceHarness serveWithManagementPort(Function<Vertx, List<SwitchboardService>> factory) {
+        serve(new HttpConfig("127.0.0.1", 0, 1024 * 1024, 0), LIMITS, factory, io.switchboard.common.service.WarmUp.Config.OFF);
+        return this;
+    }
+
     private HttpHostVerticle serve(int port, ProtocolLimits limits, Function<Vertx, List<SwitchboardService>> factory,
                                    io.switchboard.common.service.WarmUp.Config warmUp) {
-        HttpHostVerticle host = new HttpHostVerticle(new HttpConfig("127.0.0.1", port, 1024 * 1024), limits,
-                factory.apply(vertx), List.of(), registry, warmUp);
+        return serve(new HttpConfig("127.0.0.1", port, 1024 * 1024), limits, factory, warmUp);
+    }
+
+    private HttpHostVerticle serve(HttpConfig config, ProtocolLimits limits, Function<Vertx, List<SwitchboardService>> factory,
+                                   io.switchboard.common.service.WarmUp.Config warmUp) {
+        HttpHostVerticle host = new HttpHostVerticle(config, limits, factory.apply(vertx), List.of(), registry, warmUp);
         WsTestClient.await(vertx.deployVerticle(host));
         this.port = host.actualPort();
+        this.managementPort = host.managementPort();
         return host;
+    }
+
+    /** The management port, or -1 when served without one. */
+    public int managementPort() {
+        return managementPort;
     }
 
     public int port() {

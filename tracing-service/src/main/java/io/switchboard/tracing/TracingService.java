@@ -130,6 +130,12 @@ public final class TracingService implements SwitchboardService {
         return admission.start();
     }
 
+    /** A member leaves once the cluster is safe (every partition backed up), so that its data is not lost. */
+    @Override
+    public Future<Map<String, Object>> preStop() {
+        return HazelcastConnector.awaitSafeToLeave(vertx, hazelcast, HazelcastConnector.PRE_STOP_WAIT);
+    }
+
     @Override
     public Future<Void> stop() {
         admission.stop();

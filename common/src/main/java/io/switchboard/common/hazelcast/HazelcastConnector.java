@@ -94,6 +94,9 @@ public final class HazelcastConnector {
         io.switchboard.common.registry.RegistryProcessors.configure(hz.getSerializationConfig());
         hz.setProperty("hazelcast.logging.type", "slf4j");
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // A member stopping hands its partitions to the others first (graceful shutdown); bounded, so that a stop
+        // ends within the grace period deploy/system.yaml gives members (pre-stop wait + this + closing).
+        hz.setProperty("hazelcast.graceful.shutdown.max.wait", Long.toString(GRACEFUL_SHUTDOWN.toSeconds()));
         hz.setProperty("hazelcast.phone.home.enabled", "false");
         // Hazelcast's own metrics feed Management Center and JMX, neither of which Switchboard uses (its metrics are
         // Micrometer's). Collecting them walks every partition of every map every few seconds, and the registry has
@@ -136,6 +139,35 @@ public final class HazelcastConnector {
     static String kubernetesDns(HazelcastConfig config) {
         String first = config.members().getFirst();
         return config.members().size() == 1 && first.startsWith("k8s-dns:") ? first.substring("k8s-dns:".length()) : null;
+    }
+
+    /** How long a stopping member may take to hand its partitions over (deploy/system.yaml's grace period counts it). */
+    public static final java.time.Duration GRACEFUL_SHUTDOWN = java.time.Duration.ofSeconds(90);
+    /** How long a member's pre-stop hook waits for the cluster to be safe to leave (the grace period counts it). */
+    public static final java.time.Duration PRE_STOP_WAIT = java.time.Duration.ofSeconds(60);
+
+    /**
+     * Waits, off the event loop, until every partition of the cluster has its backups and no migration runs
+     * ({@code isClusterSafe}), so that this member may leave without losing data: what a pre-stop hook waits for.
+     * At once for a client, which holds no data. The answer says whether it became safe and how long that took; it
+     * gives up after {@code max} (leaving then risks only what leaving at once would).
+     */
+    public static io.vertx.core.Future<java.util.Map<String, Object>> awaitSafeToLeave(io.vertx.core.Vertx vertx,
+                                                                                       HazelcastInstance hz,
+                                                                                       java.time.Duration max) {
+        if (hz instanceof com.hazelcast.client.impl.clientside.HazelcastClientProxy) {
+            return io.vertx.core.Future.succeededFuture(java.util.Map.of("member", false, "safe", true, "waitedMs", 0L));
+        }
+        return vertx.executeBlocking(() -> {
+            long start = System.nanoTime();
+            long deadline = start + max.toNanos();
+            boolean safe;
+            while (!(safe = hz.getPartitionService().isClusterSafe()) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200));
+            }
+            return java.util.Map.of("member", true, "safe", safe,
+                    "waitedMs", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }, false);
     }
 
     /**

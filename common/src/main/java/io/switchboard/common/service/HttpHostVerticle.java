@@ -9,10 +9,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpHostVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(HttpHostVerticle.class);
+    /** The management port's pre-stop hook (deploy/system.yaml's preStop of the members). */
+    public static final String PRE_STOP_PATH = "/pre-stop";
 
     private final HttpConfig http;
     private final ProtocolLimits wsLimits;
@@ -101,6 +106,7 @@ public final class HttpHostVerticle extends VerticleBase {
         if (http.managementPort() != null) {
             Router internal = Router.router(vertx);
             health.mount(internal, true);
+            internal.get(PRE_STOP_PATH).handler(this::preStop);
             managed = vertx.createHttpServer(new HttpServerOptions().setHost(http.host()).setPort(http.managementPort()))
                     .requestHandler(internal).listen().onSuccess(s -> management = s);
         }
@@ -112,6 +118,31 @@ public final class HttpHostVerticle extends VerticleBase {
                     String self = "0.0.0.0".equals(http.host()) || "::".equals(http.host()) ? "127.0.0.1" : http.host();
                     warmUp.run(vertx, self, s.actualPort(), services, registry);
                 });
+    }
+
+    /**
+     * The pre-stop hook (management port only: it may hold a request for a minute): answers once every service may
+     * stop without losing data, 200 with what each found, or 503 when one gave up waiting (Kubernetes then logs
+     * the hook as failed and stops the replica anyway).
+     */
+    private void preStop(io.vertx.ext.web.RoutingContext ctx) {
+        long start = System.nanoTime();
+        Map<String, Object> found = new java.util.LinkedHashMap<>();
+        Future.all(services.stream().map(s -> s.preStop().onSuccess(r -> {
+            synchronized (found) {
+                found.put(s.name(), r);
+            }
+        })).toList()).onComplete(ar -> {
+            boolean safe = ar.succeeded() && found.values().stream()
+                    .noneMatch(r -> r instanceof Map<?, ?> m && Boolean.FALSE.equals(m.get("safe")));
+            JsonObject body = new JsonObject().put("safeToStop", safe)
+                    .put("waitedMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).put("services", found);
+            if (ar.failed()) {
+                body.put("error", String.valueOf(ar.cause().getMessage()));
+            }
+            LOG.info("pre-stop: {}", body.encode());
+            ctx.response().setStatusCode(safe ? 200 : 503).putHeader("content-type", "application/json").end(body.encode());
+        });
     }
 
     /** Completes when the warm-up has ended and /ready may answer 200 (at once when there is no warm-up). */

@@ -32,6 +32,15 @@ public interface SwitchboardService {
         return null;
     }
 
+    /**
+     * What the replica's pre-stop hook waits for before the replica is told to stop (the management port's
+     * {@link HttpHostVerticle#PRE_STOP_PATH}): a Hazelcast member waits until the cluster is safe to leave. The map
+     * says what it found ({@code safe}: false if it gave up waiting); nothing to wait for by default.
+     */
+    default Future<java.util.Map<String, Object>> preStop() {
+        return Future.succeededFuture(java.util.Map.of());
+    }
+
     /** Stops background work and closes connections; stores are closed by whoever created them. */
     default Future<Void> stop() {
         return Future.succeededFuture();
