@@ -29,7 +29,7 @@ final class Gateway implements AutoCloseable {
 
     private final Vertx vertx;
     private final List<Route> routes;
-    private final List<Backend> backends = new ArrayList<>();
+    private final List<Backend> backends = new java.util.concurrent.CopyOnWriteArrayList<>();
     private HttpServer server;
     private long timer;
 
@@ -50,6 +50,18 @@ final class Gateway implements AutoCloseable {
                 backends.add(new Backend(p));
             }
         }));
+    }
+
+    /** A replica that has just become ready (a rollout's successor): it takes requests at once. */
+    void add(ServiceProcess process) {
+        Backend b = new Backend(process);
+        b.ready = true;
+        backends.add(b);
+    }
+
+    /** A replica that is leaving: no new request goes to it (its route's list no longer holds it either). */
+    void remove(ServiceProcess process) {
+        backends.removeIf(b -> b.process == process);
     }
 
     /** Listens on 127.0.0.1:port (0: any free port); completes with the bound port. */
@@ -74,7 +86,7 @@ final class Gateway implements AutoCloseable {
             if (matches(route.prefix(), path)) {
                 List<ServiceProcess> live = backends.stream().filter(b -> b.ready && route.replicas().contains(b.process))
                         .map(b -> b.process).toList();
-                List<ServiceProcess> pool = live.isEmpty() ? route.replicas() : live;
+                List<ServiceProcess> pool = live.isEmpty() ? List.copyOf(route.replicas()) : live;
                 ServiceProcess chosen = pool.get(Math.floorMod(turn.getAndIncrement(), pool.size()));
                 return Future.succeededFuture(SocketAddress.inetSocketAddress(chosen.httpPort(), "127.0.0.1"));
             }

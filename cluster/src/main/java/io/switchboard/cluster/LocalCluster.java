@@ -59,10 +59,13 @@ public final class LocalCluster implements AutoCloseable {
     private final SystemDefinition system;
     private final Options options;
     private final PrintStream out;
+    /** Each service's live replicas; the gateway's routes read the same lists, so a rollout's changes reach it. */
     private final Map<String, List<ServiceProcess>> replicas = new LinkedHashMap<>();
     private final Vertx vertx = Vertx.vertx();
     private Gateway gateway;
     private int gatewayPort;
+    private Stores stores;
+    private final Map<String, Integer> lastIndex = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LocalCluster(SystemDefinition system, Options options, PrintStream out) {
         this.system = system;
@@ -83,6 +86,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void launch(Stores stores) {
+        this.stores = stores;
         Environment env = system.environment(options.environment());
         checkSettingsAreKnown(env);
         List<ServiceProcess> members = new ArrayList<>();
@@ -106,7 +110,8 @@ public final class LocalCluster implements AutoCloseable {
         for (var entry : ports.entrySet()) {
             ServiceDefinition s = entry.getKey();
             int[] p = entry.getValue();
-            List<ServiceProcess> list = new ArrayList<>();
+            List<ServiceProcess> list = new java.util.concurrent.CopyOnWriteArrayList<>();
+            lastIndex.put(s.name(), p.length / 3);
             for (int i = 0; i < p.length / 3; i++) {
                 String name = s.name() + "-" + (i + 1);
                 ServiceProcess process = new ServiceProcess(name, s, system.root(), p[3 * i], p[3 * i + 1], p[3 * i + 2],
@@ -189,6 +194,66 @@ public final class LocalCluster implements AutoCloseable {
                         + "what each reads); check its spelling");
             }
         }
+    }
+
+    /** One replica replaced in a rollout: when its successor started, was ready, and when the old one was gone. */
+    public record Replacement(String old, String successor, Duration toReady, Duration preStop, Duration toStopped,
+                              String preStopAnswer) {
+    }
+
+    /**
+     * Replaces every replica, one at a time, as a Kubernetes rolling update does with {@code maxSurge: 1} and
+     * {@code maxUnavailable: 0}: service by service in system.yaml's order (discovery, then tracing: never two
+     * members at once), a successor (new ports, the same configuration, the next name) starts and must be ready
+     * before the gateway sends it requests; then the old replica gets no new requests, runs its pre-stop hook
+     * (a member's waits until the cluster is safe to leave), and is stopped with SIGTERM within its grace period.
+     * Prints a line per replica.
+     */
+    public synchronized List<Replacement> rollout(PrintStream progress) {
+        Environment env = system.environment(options.environment());
+        List<Replacement> done = new ArrayList<>();
+        for (ServiceDefinition s : system.services().values()) {
+            List<ServiceProcess> live = replicas.get(s.name());
+            for (ServiceProcess old : List.copyOf(live)) {
+                long start = System.nanoTime();
+                ServiceProcess successor = successor(s, env);
+                successor.start();
+                successor.awaitReady(START_DEADLINE);
+                long ready = System.nanoTime();
+                live.add(successor);
+                gateway.add(successor);
+                live.remove(old);
+                gateway.remove(old);
+                String answer = s.preStop() == null ? "" : old.preStop(Duration.ofSeconds(s.gracePeriodSeconds()));
+                long preStopped = System.nanoTime();
+                boolean inTime = old.stop(Duration.ofSeconds(s.gracePeriodSeconds()));
+                long stopped = System.nanoTime();
+                Replacement r = new Replacement(old.name(), successor.name(), Duration.ofNanos(ready - start),
+                        Duration.ofNanos(preStopped - ready), Duration.ofNanos(stopped - preStopped), answer);
+                done.add(r);
+                progress.printf("  %-13s -> %-13s ready in %4.1f s; %sstopped in %4.1f s%s%n", old.name(),
+                        successor.name(), r.toReady().toMillis() / 1e3,
+                        s.preStop() == null ? "" : "pre-stop " + r.preStop().toMillis() / 1e3 + " s, ",
+                        r.toStopped().toMillis() / 1e3, inTime ? "" : " (killed: it outlived its grace period)");
+            }
+        }
+        return done;
+    }
+
+    /** A new replica of the service, as a new pod of its Deployment: the next name, free ports, the same settings. */
+    private ServiceProcess successor(ServiceDefinition s, Environment env) {
+        String name = s.name() + "-" + lastIndex.merge(s.name(), 1, Integer::sum);
+        int http = freePort();
+        int management = freePort();
+        int hazelcast = s.member() ? freePort() : 0;
+        List<String> members = new ArrayList<>();
+        processes().stream().filter(p -> p.hazelcastPort() > 0).forEach(p -> members.add("127.0.0.1:" + p.hazelcastPort()));
+        if (hazelcast > 0) {
+            members.add("127.0.0.1:" + hazelcast);
+        }
+        return new ServiceProcess(name, s, system.root(), http, management, hazelcast,
+                environment(s, env, stores, http, management, hazelcast, members), options.heap(),
+                options.workDir().resolve("logs").resolve(name + ".log"));
     }
 
     /** The public URL (http://127.0.0.1:PORT), routed by path to the services as the Ingress does. */

@@ -86,11 +86,37 @@ public final class LocalClusterMain {
                     + DevTokens.issue(secret, TENANT, Role.CLIENT, Duration.ofHours(24), now));
             out.println("  more tokens:     SWITCHBOARD_AUTH_HS256_SECRET=$(cat " + data.resolve("auth.secret")
                     + ") ./switchboard token --tenant T --role operator");
-            out.println("Stop with Ctrl-C (or SIGTERM).");
+            out.println("Stop with Ctrl-C (or SIGTERM). Type 'rollout' and Enter to replace every replica one at a time, "
+                    + "as a rolling update of a new release does.");
+            Thread.ofPlatform().daemon().name("cluster-commands").start(() -> commands(cluster, out));
         } catch (RuntimeException e) {
             System.err.println("switchboard: the cluster did not start: " + e.getMessage());
             closeAll(owned);
             System.exit(1);
+        }
+    }
+
+    /** Commands typed while the cluster runs (none when standard input is closed). */
+    private static void commands(LocalCluster cluster, PrintStream out) {
+        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                switch (line.strip()) {
+                    case "" -> { }
+                    case "rollout" -> {
+                        out.println("Rolling out: every replica replaced one at a time (discovery, then tracing, query, routing)");
+                        long start = System.nanoTime();
+                        try {
+                            cluster.rollout(out);
+                            out.printf("Rollout done in %.1f s%n", (System.nanoTime() - start) / 1e9);
+                        } catch (RuntimeException e) {
+                            out.println("Rollout stopped: " + e.getMessage());
+                        }
+                    }
+                    default -> out.println("unknown command '" + line.strip() + "'; the one command is: rollout");
+                }
+            }
+        } catch (IOException e) {
+            // standard input went away: no more commands
         }
     }
 

@@ -153,6 +153,23 @@ public final class ServiceProcess {
         }
     }
 
+    /**
+     * Runs the replica's pre-stop hook (system.yaml's preStop, on the management port) as Kubernetes does before it
+     * stops a pod, and returns its answer ("status body"); waits at most {@code max}.
+     */
+    public String preStop(Duration max) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(managementUrl(service.preStop())))
+                    .timeout(max).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() + " " + r.body();
+        } catch (IOException e) {
+            return "failed: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
     /** kill -9: the process ends at once, saying goodbye to nobody (a crash, an OOM kill, a lost machine). */
     public synchronized void kill() {
         if (process != null) {

@@ -1,5 +1,6 @@
 package io.switchboard.cluster;
 
+import static io.switchboard.cluster.ClusterReads.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.client.ActiveSpan;
 import io.switchboard.client.Scope;
 import io.switchboard.client.Switchboard;
-import io.switchboard.client.SwitchboardOptions;
-import io.switchboard.common.codec.Json;
 import io.switchboard.common.model.Level;
 import io.switchboard.common.model.Node;
 import io.switchboard.common.model.Span;
@@ -49,16 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(RealStores.class)
 class MultiProcessClusterTest {
-    private static final String TENANT = "acme";
-    private static final Duration RECONNECT_MAX = Duration.ofSeconds(1);
-    /** The longest a client can be away: the longest reconnect delay (with +50 % jitter) and the handshake. */
-    private static final Duration RECONNECT_CYCLE = RECONNECT_MAX.multipliedBy(2);
-    private static final SwitchboardOptions OPTIONS = SwitchboardOptions.defaults()
-            .withTtl(Duration.ofSeconds(10))
-            .withResolveTimeout(Duration.ofSeconds(20))
-            .withReconnect(Duration.ofMillis(200), RECONNECT_MAX)
-            .withBuffer(100_000, Duration.ofMillis(50));
-
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
@@ -218,10 +207,6 @@ class MultiProcessClusterTest {
         return hz.path("members").asInt() == members && hz.path("safe").asBoolean(false);
     }
 
-    private JsonNode hazelcast(ServiceProcess p) throws Exception {
-        return Json.parse(send(URI.create(p.url("/health")), null)).path("components").path("hazelcast");
-    }
-
     private double metric(ServiceProcess p, String name) throws Exception {
         for (String line : send(URI.create(p.managementUrl("/metrics")), null).split("\n")) {
             if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
@@ -229,18 +214,6 @@ class MultiProcessClusterTest {
             }
         }
         throw new AssertionError("no metric " + name + " on " + p.name());
-    }
-
-    /** Whether a node's last refresh in the registry is later than {@code since} (it is kept alive elsewhere). */
-    private boolean refreshedSince(LocalCluster cluster, String id, long since) throws Exception {
-        for (JsonNode service : get(cluster, "/api/v1/services").path("services")) {
-            for (JsonNode n : service.path("nodes")) {
-                if (id.equals(n.path("id").asText())) {
-                    return java.time.Instant.parse(n.path("lastSeen").asText()).toEpochMilli() > since;
-                }
-            }
-        }
-        return false;
     }
 
     private boolean searchable(LocalCluster cluster, String message) throws Exception {
@@ -252,34 +225,5 @@ class MultiProcessClusterTest {
             }
         }
         return false;
-    }
-
-    /** Every log message of the orders service in history, page by page. */
-    private List<String> allLogMessages(LocalCluster cluster) throws Exception {
-        List<String> out = new ArrayList<>();
-        String cursor = null;
-        do {
-            JsonNode page = get(cluster, "/api/v1/logs?service=orders&since=1h&limit=1000&sort=asc"
-                    + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
-            page.path("items").forEach(item -> out.add(item.path("message").asText()));
-            cursor = page.path("items").isEmpty() ? null : page.path("next").asText(null);
-        } while (cursor != null);
-        return out;
-    }
-
-    private JsonNode get(LocalCluster cluster, String path) throws Exception {
-        return Json.parse(send(URI.create(cluster.gatewayUrl() + path), Tokens.operator(TENANT)));
-    }
-
-    private String send(URI uri, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new AssertionError("GET " + uri + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
     }
 }

@@ -21,7 +21,8 @@ final class RegistryRecorder implements AutoCloseable {
         }
     }
 
-    private final WsTestClient subscriber;
+    private volatile WsTestClient subscriber;
+    private final java.util.function.Supplier<WsTestClient> reconnect;
     private final Thread reader;
     private final Map<String, JsonNode> nodes = new HashMap<>();
     private final Map<String, JsonNode> policies = new HashMap<>();
@@ -29,12 +30,39 @@ final class RegistryRecorder implements AutoCloseable {
     private volatile boolean running = true;
 
     RegistryRecorder(WsTestClient subscriber, String subscription) {
+        this(subscriber, null, subscription);
+    }
+
+    /**
+     * A subscriber that, as a client library does, connects again when its connection is closed (a replica leaving
+     * says 1001) and subscribes afresh; meanwhile its view stays as it was. {@code connect} opens and subscribes.
+     */
+    RegistryRecorder(java.util.function.Supplier<WsTestClient> connect, String subscription) {
+        this(connect.get(), connect, subscription);
+    }
+
+    private RegistryRecorder(WsTestClient subscriber, java.util.function.Supplier<WsTestClient> reconnect, String subscription) {
         this.subscriber = subscriber;
+        this.reconnect = reconnect;
         this.reader = Thread.ofPlatform().daemon().name("registry-recorder").start(() -> read(subscription));
     }
 
+    /** How many times the subscriber connected again. */
+    volatile int reconnects;
+
     private void read(String subscription) {
         while (running) {
+            if (reconnect != null && subscriber.isClosed()) {
+                try {
+                    Thread.sleep(200); // the client's first reconnect delay
+                    subscriber = reconnect.get();
+                    reconnects++;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    continue; // not accepted yet: try again
+                }
+            }
             JsonNode frame;
             try {
                 frame = subscriber.pending().poll(100, TimeUnit.MILLISECONDS);

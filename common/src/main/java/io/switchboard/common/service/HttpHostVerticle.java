@@ -164,7 +164,9 @@ public final class HttpHostVerticle extends VerticleBase {
     public Future<?> stop() {
         // Services first, so that they can tell their WebSocket clients to go elsewhere (1001) before the port closes.
         Future<?> stopped = Future.join(services.stream().map(SwitchboardService::stop).toList());
-        return stopped.transform(ar -> server == null ? Future.succeededFuture() : server.close())
+        // A graceful shutdown: no new connections, and requests in flight (a proxy may have sent one just before it
+        // stopped sending this replica any) are answered before their connections close.
+        return stopped.transform(ar -> server == null ? Future.succeededFuture() : server.shutdown(5, TimeUnit.SECONDS))
                 .transform(ar -> management == null ? Future.succeededFuture() : management.close());
     }
 }
