@@ -66,6 +66,9 @@ public final class LocalCluster implements AutoCloseable {
     private int gatewayPort;
     private Stores stores;
     private final Map<String, Integer> lastIndex = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A rollout's successor between its start and joining its service's replicas: close() stops it too. */
+    private final List<ServiceProcess> starting = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
 
     private LocalCluster(SystemDefinition system, Options options, PrintStream out) {
         this.system = system;
@@ -215,12 +218,25 @@ public final class LocalCluster implements AutoCloseable {
         for (ServiceDefinition s : system.services().values()) {
             List<ServiceProcess> live = replicas.get(s.name());
             for (ServiceProcess old : List.copyOf(live)) {
+                if (closed) {
+                    throw new IllegalStateException("the cluster is stopping");
+                }
                 long start = System.nanoTime();
                 ServiceProcess successor = successor(s, env);
-                successor.start();
-                successor.awaitReady(START_DEADLINE);
+                starting.add(successor);
+                try {
+                    successor.start();
+                    successor.awaitReady(START_DEADLINE);
+                } catch (RuntimeException e) {
+                    starting.remove(successor);
+                    successor.stop(Duration.ofSeconds(s.gracePeriodSeconds()));
+                    throw new IllegalStateException("the rollout stopped at " + old.name() + ": its successor "
+                            + successor.name() + " did not become ready (" + e.getMessage() + "); the old replicas "
+                            + "keep serving", e);
+                }
                 long ready = System.nanoTime();
                 live.add(successor);
+                starting.remove(successor);
                 gateway.add(successor);
                 live.remove(old);
                 gateway.remove(old);
@@ -291,10 +307,12 @@ public final class LocalCluster implements AutoCloseable {
     /** Stops the gateway, then query and routing, then the members, each with SIGTERM and a grace period. */
     @Override
     public void close() {
+        closed = true;
         if (gateway != null) {
             gateway.close();
         }
-        List<ServiceProcess> all = processes();
+        List<ServiceProcess> all = new ArrayList<>(processes());
+        all.addAll(starting);
         stopAll(all.stream().filter(p -> !p.service().member()).toList());
         stopAll(all.stream().filter(p -> p.service().member()).toList());
         vertx.close();
