@@ -54,8 +54,11 @@ public final class Render {
             Path file = system.root().resolve(f.getKey());
             if (!Files.exists(file)) {
                 problems.add(f.getKey() + ": missing");
-            } else if (!read(file).equals(f.getValue())) {
-                problems.add(f.getKey() + ": differs from a fresh render" + firstDifference(read(file), f.getValue()));
+                continue;
+            }
+            String committed = read(file);
+            if (!committed.equals(f.getValue())) {
+                problems.add(f.getKey() + ": differs from a fresh render" + firstDifference(committed, f.getValue()));
             }
         }
         for (String stale : stale(system, fresh)) {
