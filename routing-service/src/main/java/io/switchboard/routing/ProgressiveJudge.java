@@ -15,7 +15,8 @@ import java.util.Map;
  *       error ceiling, or above the upper bound of the baseline's plus the allowed increase. Small samples cannot
  *       trigger it by chance: the bound accounts for their size.</li>
  *   <li><b>When the step's interval has passed</b>, each version needs {@code minCalls} calls in the step, else the
- *       step is held (extended) until they come. A baseline with no calls at all (it has no nodes) leaves the
+ *       step is held (extended) until they come. A baseline with no calls at all (it has no nodes), or with fewer
+ *       than {@code minCalls} in a step that sends it nothing (stragglers of the previous split), leaves the
  *       candidate judged on the ceilings alone. Then the candidate fails when its error rate is above the ceiling or
  *       more than the allowed increase above the baseline's while its 95 % interval lies wholly above the baseline's
  *       (so chance alone on a small step rarely fails it), or its p99 latency is above {@code maxLatencyRatio}
@@ -44,13 +45,21 @@ final class ProgressiveJudge {
      * @param elapsed   how long the step has run
      */
     static Decision judge(Strategy spec, VersionStats.Health baseline, VersionStats.Health candidate, Duration elapsed) {
+        Map<String, Object> figures = figures(spec, baseline, candidate, elapsed);
+        boolean stragglers = false;
+        if (spec.steps().get(spec.step()) >= 100 && baseline != null && baseline.calls() < spec.minCalls()) {
+            // A step that sends the baseline nothing still sees a few of its calls: made under the previous split
+            // before the push reached the caller, reported in this step. Too few to judge or compare with, and more
+            // never come, so waiting for them would hold the step forever.
+            baseline = null;
+            stragglers = true;
+        }
         long bCalls = baseline == null ? 0 : baseline.calls();
         long cCalls = candidate == null ? 0 : candidate.calls();
         double bRate = baseline == null ? 0 : baseline.errorRate();
         double cRate = candidate == null ? 0 : candidate.errorRate();
         double increase = spec.maxErrorRateIncrease() / 100;
         double ceiling = spec.maxErrorRate() / 100;
-        Map<String, Object> figures = figures(spec, baseline, candidate, elapsed);
 
         if (cCalls >= EARLY_CALLS) {
             double cLow = wilsonLow(candidate.failures(), cCalls);
@@ -99,7 +108,8 @@ final class ProgressiveJudge {
                     cP99, spec.maxP99Ms()), figures);
         }
         boolean last = spec.step() + 1 >= spec.steps().size();
-        String basis = bCalls == 0 ? " (the baseline had no calls: judged on the ceilings alone)" : "";
+        String basis = stragglers ? " (the baseline, sent nothing in this step, had too few calls to compare with: "
+                + "judged on the ceilings alone)" : bCalls == 0 ? " (the baseline had no calls: judged on the ceilings alone)" : "";
         return new Decision(last ? Move.PROMOTE : Move.ADVANCE, String.format("healthy at %d %%: error rate %s %% against "
                 + "%s %%, p99 %d µs against %d µs%s", spec.steps().get(spec.step()), pct(cRate), pct(bRate), cP99,
                 bCalls == 0 ? 0 : baseline.percentile(0.99), basis), figures);

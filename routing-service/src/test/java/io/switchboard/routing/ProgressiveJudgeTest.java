@@ -96,6 +96,20 @@ class ProgressiveJudgeTest {
     }
 
     @Test
+    void aFewStragglingBaselineCallsInTheLastStepDoNotHoldItForever() {
+        // At 100 %, callers that had not yet seen the split still called the baseline a few times.
+        Strategy last = SPEC.atStep(2, false);
+        var d = ProgressiveJudge.judge(last, health("1.0.0", 4, 0, 2_000), health("1.1.0", 500, 2, 2_000), DONE);
+        assertThat(d.move()).isEqualTo(Move.PROMOTE);
+        assertThat(d.reason()).contains("too few calls to compare with");
+        // Stragglers do not excuse a bad candidate, and in a step that still routes to the baseline it must be heard.
+        assertThat(ProgressiveJudge.judge(last, health("1.0.0", 4, 0, 2_000), health("1.1.0", 500, 50, 2_000), DONE)
+                .move()).isEqualTo(Move.ROLL_BACK);
+        assertThat(ProgressiveJudge.judge(SPEC.atStep(1, false), health("1.0.0", 4, 0, 2_000),
+                health("1.1.0", 500, 2, 2_000), DONE).move()).isEqualTo(Move.HOLD);
+    }
+
+    @Test
     void aSlightlyWorseErrorRateWithinTheAllowanceAdvances() {
         var d = ProgressiveJudge.judge(SPEC, health("1.0.0", 10_000, 100, 2_000), health("1.1.0", 1_000, 19, 2_000), DONE);
         assertThat(d.move()).isEqualTo(Move.ADVANCE);
