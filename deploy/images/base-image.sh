@@ -13,8 +13,8 @@ OUT="${1:-$ROOT/target/base-image}"
 SUITE=bookworm
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # What the four services need of the JDK (jdeps over their classpaths, plus what they load by name: DNS lookups of
-# Hazelcast's Kubernetes discovery, JFR, management beans).
-MODULES=java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,\
+# Hazelcast's Kubernetes discovery, JFR, management beans); java.se because the images pass --add-modules java.se.
+MODULES=java.se,java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,\
 java.rmi,java.scripting,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.charsets,jdk.crypto.ec,jdk.jfr,\
 jdk.management,jdk.management.jfr,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs
 
@@ -30,7 +30,9 @@ fi
 if ! command -v debootstrap >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || { say "debootstrap is needed (apt-get install debootstrap), as root"; exit 2; }
   say "installing debootstrap (apt-get install debootstrap)"
-  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap; } >/dev/null
+  mkdir -p "$OUT"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap; } >"$OUT/apt.log" 2>&1 \
+    || { say "could not install debootstrap; see $OUT/apt.log"; exit 1; }
 fi
 [ "$(id -u)" = 0 ] || { say "debootstrap needs root (or run this under fakeroot fakechroot)"; exit 2; }
 
@@ -39,6 +41,9 @@ rm -rf "$work"; mkdir -p "$work/layers"
 say "debootstrap $SUITE (minbase + curl, ca-certificates) from $MIRROR"
 debootstrap --variant=minbase --include=curl,ca-certificates "$SUITE" "$work/rootfs" "$MIRROR" >"$OUT/debootstrap.log" 2>&1 \
   || { say "debootstrap failed; see $OUT/debootstrap.log"; exit 1; }
+# The user the services run as (images say USER 10001): a name, and no home or shell.
+echo "switchboard:x:10001:10001:Switchboard:/nonexistent:/usr/sbin/nologin" >>"$work/rootfs/etc/passwd"
+echo "switchboard:x:10001:" >>"$work/rootfs/etc/group"
 # Nothing a running service needs: package caches and lists, documentation, manuals, locales.
 rm -rf "$work/rootfs"/var/cache/apt/* "$work/rootfs"/var/lib/apt/lists/* "$work/rootfs"/usr/share/doc/* \
   "$work/rootfs"/usr/share/man/* "$work/rootfs"/usr/share/locale/* "$work/rootfs"/var/log/* "$work/rootfs"/dev/*

@@ -52,12 +52,17 @@ final class ClusterReads {
 
     /** Every log message of the orders service in history, page by page. */
     static List<String> allLogMessages(LocalCluster cluster) throws Exception {
-        List<String> out = new ArrayList<>();
+        return allLogItems(cluster).stream().map(item -> item.path("message").asText()).toList();
+    }
+
+    /** Every log of service orders in history, oldest first, read page by page. */
+    static List<JsonNode> allLogItems(LocalCluster cluster) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
         String cursor = null;
         do {
             JsonNode page = get(cluster, "/api/v1/logs?service=orders&since=1h&limit=1000&sort=asc"
                     + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
-            page.path("items").forEach(item -> out.add(item.path("message").asText()));
+            page.path("items").forEach(out::add);
             cursor = page.path("items").isEmpty() ? null : page.path("next").asText(null);
         } while (cursor != null);
         return out;

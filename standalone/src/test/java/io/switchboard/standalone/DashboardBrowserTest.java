@@ -44,14 +44,17 @@ import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The dashboard in headless Chromium (Debian's chromium and chromium-driver) against a running `./switchboard
+ * The dashboard in headless Chromium (Debian's chromium and chromium-driver, or the Chrome and chromedriver that
+ * SWITCHBOARD_CHROME and SWITCHBOARD_CHROMEDRIVER name) against a running `./switchboard
  * demo` process: every view shows real data, the services view follows registrations live, a log sent moments
  * before is found and its trace opens, a rollback changes the strategy, bad tokens get their message, and no view
  * writes an error to the console. Screenshots of each view go to target/screenshots.
  */
 class DashboardBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** Debian's by default; a runner that has Chrome and its driver elsewhere names them (.github/workflows). */
+    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("SWITCHBOARD_CHROME", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("SWITCHBOARD_CHROMEDRIVER",
+            "/usr/bin/chromedriver"));
     private static final Path SCREENSHOTS = Path.of("target/screenshots");
     private static final Duration WAIT = Duration.ofSeconds(30);
 

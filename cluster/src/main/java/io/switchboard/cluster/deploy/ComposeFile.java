@@ -46,7 +46,8 @@ final class ComposeFile {
         return Manifests.yaml(Manifests.header("Environment " + env.name() + " in containers on one machine "
                 + "(deploy/environments/" + env.name() + ".yaml), one container of each service. Needs a .env (or the "
                 + "shell's environment) with the secrets named below (SWITCHBOARD_AUTH_HS256_SECRET, "
-                + "SWITCHBOARD_DB_PASSWORD); SWITCHBOARD_TAG picks the image tag (default dev). See docs/deploy.md."),
+                + "SWITCHBOARD_DB_PASSWORD) and SWITCHBOARD_TAG, the tag of the images that ./switchboard deploy images built "
+                + "(docker load -i target/images/<service>.tar). See docs/deploy.md."),
                 compose);
     }
 
@@ -82,9 +83,9 @@ final class ComposeFile {
                     .forEach(m -> dependsOn.put(m.name(), map("condition", "service_started")));
         }
         return map(
-                "image", s.image() + ":${SWITCHBOARD_TAG:-dev}",
-                "build", map("context", ".", "dockerfile", "deploy/docker/Dockerfile", "args", map(
-                        "MODULE", s.module(), "MAIN", s.main(), "PORT", Integer.toString(s.port()))),
+                // The images ./switchboard deploy images builds (docker load -i target/images/<service>.tar).
+                "image", s.image() + ":${SWITCHBOARD_TAG:?set SWITCHBOARD_TAG to the tag ./switchboard deploy images "
+                        + "printed, after docker load of its tars}",
                 "restart", "unless-stopped",
                 "stop_grace_period", s.gracePeriodSeconds() + "s",
                 "environment", vars,
