@@ -51,16 +51,19 @@ final class ClusterReads {
     }
 
     /** Every log message of the orders service in history, page by page. */
-    static List<String> allLogMessages(LocalCluster cluster) throws Exception {
-        return allLogItems(cluster).stream().map(item -> item.path("message").asText()).toList();
+    static List<String> allLogMessages(LocalCluster cluster, String service) throws Exception {
+        return allLogItems(cluster, service).stream().map(item -> item.path("message").asText()).toList();
     }
 
-    /** Every log of service orders in history, oldest first, read page by page. */
-    static List<JsonNode> allLogItems(LocalCluster cluster) throws Exception {
+    /**
+     * Every log of a service of {@link #TENANT} in history, oldest first, read page by page. The tests of this module
+     * share one Elasticsearch node: each logs as a service of its own, so that none reads another's logs.
+     */
+    static List<JsonNode> allLogItems(LocalCluster cluster, String service) throws Exception {
         List<JsonNode> out = new ArrayList<>();
         String cursor = null;
         do {
-            JsonNode page = get(cluster, "/api/v1/logs?service=orders&since=1h&limit=1000&sort=asc"
+            JsonNode page = get(cluster, "/api/v1/logs?service=" + service + "&since=1h&limit=1000&sort=asc"
                     + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
             page.path("items").forEach(out::add);
             cursor = page.path("items").isEmpty() ? null : page.path("next").asText(null);
