@@ -66,7 +66,9 @@ export async function eventually(condition, what, deadlineMs = 20_000) {
 export class Standalone {
   /** @param env configuration overrides for the server (SWITCHBOARD_* variables, docs/configuration.md) */
   constructor(env = {}) {
-    this.env = env;
+    // No warm-up: these tests are about the client, and each start would spend 20-30 s of CPU warming the server's
+    // JIT (the warm-up has its own tests in the Java modules).
+    this.env = { SWITCHBOARD_WARMUP_MAX_DURATION: "0s", ...env };
     this.secret = randomBytes(24).toString("hex");
     this.dataDir = mkdtempSync(join(tmpdir(), "switchboard-node-test-"));
     this.port = 0;

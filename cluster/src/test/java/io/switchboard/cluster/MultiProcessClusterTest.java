@@ -55,7 +55,7 @@ class MultiProcessClusterTest {
                                                                           @TempDir Path dir) throws Exception {
         LocalCluster.Stores stores = new LocalCluster.Stores(pg.newDatabase(), pg.user(), pg.password(), es.url());
         LocalCluster.Options options = new LocalCluster.Options("test", "mp-" + UUID.randomUUID(), Tokens.SECRET, 0,
-                "320m", dir, Map.of());
+                "320m", dir, Map.of("warmup.max-duration", "5s")); // warm-up is not what this test is about
         Vertx vertx = Vertx.vertx();
         try (LocalCluster cluster = LocalCluster.start(SystemDefinition.load(), stores, options, System.out)) {
             ServiceProcess d1 = cluster.process("discovery-1");

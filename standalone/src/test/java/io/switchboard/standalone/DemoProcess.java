@@ -44,6 +44,7 @@ final class DemoProcess implements AutoCloseable {
                 Integer.toString(port), "--data-dir", dir.resolve("data").toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("demo.out").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
+        pb.environment().putAll(StandaloneProcess.NO_WARM_UP); // the demo's tests are about rollouts and views
         process = pb.start();
         Path out = dir.resolve("demo.out");
         await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(250)).until(() -> {

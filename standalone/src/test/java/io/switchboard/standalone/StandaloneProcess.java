@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** `./switchboard standalone` as a user runs it, in a child JVM, with its output in a file. */
 final class StandaloneProcess {
@@ -29,13 +30,26 @@ final class StandaloneProcess {
         this.output = output;
     }
 
+    /**
+     * Settings for a start whose test is not about start-up: no warm-up, so /ready follows the stores at once. The
+     * warm-up is tested by the services' WarmUpTests and by the first start of StandaloneProcessTest, which runs
+     * with the defaults.
+     */
+    static final Map<String, String> NO_WARM_UP = Map.of("SWITCHBOARD_WARMUP_MAX_DURATION", "0s");
+
     /** Starts standalone on a port and data directory, without any SWITCHBOARD_* setting of this environment. */
     static StandaloneProcess start(int port, Path data, Path output) throws IOException {
+        return start(port, data, output, Map.of());
+    }
+
+    /** As {@link #start(int, Path, Path)}, with these environment variables (SWITCHBOARD_* settings) added. */
+    static StandaloneProcess start(int port, Path data, Path output, Map<String, String> env) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx768m", "-cp", System.getProperty("java.class.path"),
                 Standalone.class.getName(), "--port", Integer.toString(port), "--data-dir", data.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
+        pb.environment().putAll(env);
         return new StandaloneProcess(pb.start(), port, output);
     }
 

@@ -42,7 +42,8 @@ class StandaloneProcessTest {
             HttpResponse<String> metrics = first.get("/metrics");
             assertThat(metrics.body()).contains("jvm_memory_used_bytes").contains("hikaricp_connections");
             String out = Files.readString(dir.resolve("first.out"));
-            assertThat(out).contains("operator token (tenant dev").contains("client token").contains("Ctrl-C");
+            assertThat(out).contains("operator token (tenant dev").contains("client token").contains("Ctrl-C")
+                    .containsPattern("warm-up +up in [0-9.]+ s");
 
             // A second instance on the same data directory stops at once with one line saying why.
             Process second = StandaloneProcess.start(StandaloneProcess.freePort(), data, dir.resolve("second.out")).process;
@@ -67,7 +68,8 @@ class StandaloneProcessTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> processesMentioning(data).isEmpty());
 
         // A second start on the same data directory finds what the first stored.
-        StandaloneProcess again = StandaloneProcess.start(port, data, dir.resolve("again.out")).awaitRunning();
+        StandaloneProcess again = StandaloneProcess.start(port, data, dir.resolve("again.out"),
+                StandaloneProcess.NO_WARM_UP).awaitRunning();
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> again.get("/ready").statusCode() == 200);
             assertThat(Files.exists(data.resolve("postgres").resolve("PG_VERSION"))).isTrue();

@@ -33,8 +33,10 @@ class TwoStandalonesTest {
 
     @Test
     void twoStandalonesOnOneMachineNeverMeet() throws Exception {
-        StandaloneProcess first = StandaloneProcess.start(StandaloneProcess.freePort(), dir.resolve("one"), dir.resolve("one.out"));
-        StandaloneProcess second = StandaloneProcess.start(StandaloneProcess.freePort(), dir.resolve("two"), dir.resolve("two.out"));
+        StandaloneProcess first = StandaloneProcess.start(StandaloneProcess.freePort(), dir.resolve("one"), dir.resolve("one.out"),
+                StandaloneProcess.NO_WARM_UP);
+        StandaloneProcess second = StandaloneProcess.start(StandaloneProcess.freePort(), dir.resolve("two"), dir.resolve("two.out"),
+                StandaloneProcess.NO_WARM_UP);
         try {
             first.awaitRunning();
             second.awaitRunning();
