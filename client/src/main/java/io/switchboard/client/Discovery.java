@@ -2,6 +2,7 @@ package io.switchboard.client;
 
 import io.switchboard.common.model.Node;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -45,4 +46,12 @@ public interface Discovery {
      * fleet's reputation of the node).
      */
     void report(Node node, boolean success, Duration latency);
+
+    /**
+     * How old this client's view of {@code service} is: zero while it is live (connected, the server's snapshot of
+     * it received, changes arriving), the time since it stopped being kept up to date while disconnected (resolves
+     * go on from it meanwhile), and empty if no view of the service ever arrived (it was never resolved, or its
+     * subscription was refused). docs/client-behaviour.md, section 5.
+     */
+    Optional<Duration> viewAge(String service);
 }

@@ -198,12 +198,21 @@ class DiscoveryClientTest {
         int port = first.port();
         try (Switchboard provider = client("acme", List.of(first)); Switchboard consumer = client("acme", List.of(first))) {
             provider.discovery().register(node("phoenix", "orders", "1.0.0", "prod")).get(10, TimeUnit.SECONDS);
+            assertThat(consumer.discovery().viewAge("orders")).as("never resolved: no view").isEmpty();
             assertThat(consumer.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(10)).id()).isEqualTo("phoenix");
+            assertThat(consumer.discovery().viewAge("orders")).contains(Duration.ZERO);
             first.close(); // every replica and the whole cluster are gone: the registry is empty
+            // The last view is kept while disconnected, resolves go on from it, and its age shows and grows.
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    consumer.discovery().viewAge("orders").filter(age -> age.toMillis() > 0).isPresent());
+            Duration stale = consumer.discovery().viewAge("orders").orElseThrow();
+            assertThat(consumer.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(1)).id()).isEqualTo("phoenix");
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.discovery().viewAge("orders").orElseThrow().compareTo(stale) > 0);
             try (DiscoveryReplica second = new DiscoveryReplica(cluster, port)) {
                 await().atMost(Duration.ofSeconds(20)).until(() ->
                         second.harness.get("/api/v1/services", Tokens.operator("acme")).body().contains("\"phoenix\""));
                 assertThat(consumer.discovery().resolveBlocking("orders", "1.0", "prod", Duration.ofSeconds(10)).id()).isEqualTo("phoenix");
+                await().atMost(Duration.ofSeconds(20)).until(() -> consumer.discovery().viewAge("orders").equals(java.util.Optional.of(Duration.ZERO)));
             }
         }
     }

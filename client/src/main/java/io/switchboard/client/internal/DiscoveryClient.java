@@ -15,6 +15,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -49,6 +51,11 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     private final Map<String, List<CompletableFuture<Void>>> pendingRegistrations = new HashMap<>();
     private final Map<String, String> subscriptionToService = new HashMap<>();
     private final Map<String, String> serviceToSubscription = new ConcurrentHashMap<>();
+    /** When each service's view was last updated by the server, and since when it is stale (clock millis). */
+    private final Map<String, Long> updatedAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> staleSince = new ConcurrentHashMap<>();
+    /** Services whose view is live: snapshot received on the current connection. */
+    private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final List<Waiter> waiters = new ArrayList<>();
 
     private record Waiter(String service, VersionRange range, EnvironmentSpec env, CompletableFuture<Node> future) {
@@ -145,6 +152,19 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
         }
     }
 
+    @Override
+    public Optional<Duration> viewAge(String service) {
+        Long updated = updatedAt.get(service);
+        if (updated == null) {
+            return Optional.empty();
+        }
+        if (live.contains(service)) {
+            return Optional.of(Duration.ZERO);
+        }
+        long since = Math.max(staleSince.getOrDefault(service, updated), updated);
+        return Optional.of(Duration.ofMillis(Math.max(0, clock.millis() - since)));
+    }
+
     /** The breaker of a node, for tests and diagnostics. */
     public CircuitBreaker breaker(String nodeId) {
         return breakers.computeIfAbsent(nodeId, id -> new CircuitBreaker(options.breakerFailures(), options.breakerOpenFor(), clock));
@@ -184,6 +204,15 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     }
 
     @Override
+    public void lost(int code) {
+        long now = clock.millis();
+        for (String service : live) {
+            staleSince.put(service, now);
+        }
+        live.clear();
+    }
+
+    @Override
     public void frame(JsonNode frame) {
         switch (frame.path("type").asText()) {
             case "registered" -> complete(frame.path("id").asText(), null);
@@ -207,6 +236,8 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
                 if (service != null) {
                     view.replace(service, nodes);
                     view.policies(service, frame.path("policies"), true);
+                    updatedAt.put(service, clock.millis());
+                    live.add(service);
                     serveWaiters();
                 }
             }
@@ -215,6 +246,7 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
                 if (service != null) {
                     view.apply(service, frame.path("upserted"), frame.path("removed"));
                     view.policies(service, frame.path("policies"), false);
+                    updatedAt.put(service, clock.millis());
                     serveWaiters();
                 }
             }
