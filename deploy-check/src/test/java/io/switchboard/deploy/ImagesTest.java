@@ -179,6 +179,13 @@ class ImagesTest {
                     Instant.now());
             assertThat(status(client, "http://127.0.0.1:" + http + "/api/v1/services", token)).isEqualTo(200);
             assertThat(status(client, "http://127.0.0.1:" + http + "/api/v1/services", null)).isEqualTo(401);
+            // docker-compose's health check of the service, run inside the image as the image's user (it needs the
+            // image's shell and curl), on the ports this run uses.
+            String check = composeHealthCheck("discovery").replace("localhost:" + s.port() + "/", "127.0.0.1:" + http + "/")
+                    .replace("localhost:" + s.managementPort() + "/", "127.0.0.1:" + management + "/");
+            assertThat(check).as("the health check names one of the service's ports").contains("127.0.0.1:");
+            run(List.of("chroot", "--userspec=" + config.path("User").asText() + ":" + config.path("User").asText(),
+                    rootfs.toString(), "/bin/sh", "-c", check));
             // The JVM the image chose: the collector named in its flags, under the image's user.
             assertThat(Files.readString(log)).doesNotContain("Exception in thread \"main\"");
             String user = run(List.of("ps", "-o", "user=", "-p", Long.toString(p.pid()))).strip();
@@ -209,6 +216,19 @@ class ImagesTest {
             }
         }
         return jars;
+    }
+
+    /** The shell command docker-compose.yml runs as a service's health check (CMD-SHELL). */
+    @SuppressWarnings("unchecked")
+    private static String composeHealthCheck(String service) throws IOException {
+        Map<String, Object> compose;
+        try (java.io.Reader in = Files.newBufferedReader(system.root().resolve("docker-compose.yml"))) {
+            compose = new org.yaml.snakeyaml.Yaml().load(in);
+        }
+        Map<String, Object> definition = (Map<String, Object>) ((Map<String, Object>) compose.get("services")).get(service);
+        List<String> test = (List<String>) ((Map<String, Object>) definition.get("healthcheck")).get("test");
+        assertThat(test).as("health check of " + service).hasSize(2).first().isEqualTo("CMD-SHELL");
+        return test.get(1);
     }
 
     private static List<String> strings(JsonNode array) {
