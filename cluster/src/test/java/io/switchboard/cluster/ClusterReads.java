@@ -50,7 +50,7 @@ final class ClusterReads {
         return false;
     }
 
-    /** Every log message of the orders service in history, page by page. */
+    /** Every log message of a service of {@link #TENANT} in history, page by page. */
     static List<String> allLogMessages(LocalCluster cluster, String service) throws Exception {
         return allLogItems(cluster, service).stream().map(item -> item.path("message").asText()).toList();
     }
