@@ -51,11 +51,9 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
     private final Map<String, List<CompletableFuture<Void>>> pendingRegistrations = new HashMap<>();
     private final Map<String, String> subscriptionToService = new HashMap<>();
     private final Map<String, String> serviceToSubscription = new ConcurrentHashMap<>();
-    /** When each service's view was last updated by the server, and since when it is stale (clock millis). */
-    private final Map<String, Long> updatedAt = new ConcurrentHashMap<>();
+    /** Services whose view ever arrived; those of them not live (no snapshot yet on this connection) in staleSince. */
+    private final Set<String> viewed = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> staleSince = new ConcurrentHashMap<>();
-    /** Services whose view is live: snapshot received on the current connection. */
-    private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final List<Waiter> waiters = new ArrayList<>();
 
     private record Waiter(String service, VersionRange range, EnvironmentSpec env, CompletableFuture<Node> future) {
@@ -154,15 +152,11 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
 
     @Override
     public Optional<Duration> viewAge(String service) {
-        Long updated = updatedAt.get(service);
-        if (updated == null) {
+        if (!viewed.contains(service)) {
             return Optional.empty();
         }
-        if (live.contains(service)) {
-            return Optional.of(Duration.ZERO);
-        }
-        long since = Math.max(staleSince.getOrDefault(service, updated), updated);
-        return Optional.of(Duration.ofMillis(Math.max(0, clock.millis() - since)));
+        Long since = staleSince.get(service);
+        return Optional.of(since == null ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - since)));
     }
 
     /** The breaker of a node, for tests and diagnostics. */
@@ -205,11 +199,9 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
 
     @Override
     public void lost(int code) {
+        // A view stays stale from the first loss until a snapshot on a new connection, however many losses between.
         long now = clock.millis();
-        for (String service : live) {
-            staleSince.put(service, now);
-        }
-        live.clear();
+        viewed.forEach(service -> staleSince.putIfAbsent(service, now));
     }
 
     @Override
@@ -236,8 +228,8 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
                 if (service != null) {
                     view.replace(service, nodes);
                     view.policies(service, frame.path("policies"), true);
-                    updatedAt.put(service, clock.millis());
-                    live.add(service);
+                    viewed.add(service);
+                    staleSince.remove(service);
                     serveWaiters();
                 }
             }
@@ -246,7 +238,6 @@ public final class DiscoveryClient implements Discovery, ManagedConnection.Handl
                 if (service != null) {
                     view.apply(service, frame.path("upserted"), frame.path("removed"));
                     view.policies(service, frame.path("policies"), false);
-                    updatedAt.put(service, clock.millis());
                     serveWaiters();
                 }
             }
